@@ -1,0 +1,80 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Herald",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "herald", targets: ["herald"]),
+        .library(name: "HeraldPluginAPI", targets: ["HeraldPluginAPI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .target(
+            name: "HeraldPluginAPI",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(name: "HeraldCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "HeraldTransport",
+            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "HeraldCore",
+            dependencies: [
+                "HeraldPluginAPI", "HeraldCrypto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "HeraldPluginTesting", dependencies: ["HeraldPluginAPI", "HeraldCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "WebhookPlugin",
+            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
+            path: "Plugins/Webhook", exclude: ["README.md", "sample.toml"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "FilePlugin", dependencies: ["HeraldPluginAPI"],
+            path: "Plugins/File", exclude: ["README.md", "sample.toml"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "herald",
+            dependencies: [
+                "HeraldCore", "HeraldPluginAPI", "WebhookPlugin", "FilePlugin",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldPluginTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldCryptoTests", dependencies: ["HeraldCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldTransportTests", dependencies: ["HeraldTransport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebhookPluginTests", dependencies: ["WebhookPlugin", "HeraldPluginTesting", "HeraldCrypto"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "FilePluginTests", dependencies: ["FilePlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
+    ]
+)

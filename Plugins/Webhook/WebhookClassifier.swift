@@ -1,0 +1,40 @@
+import HeraldPluginAPI
+import HeraldTransport
+
+/// Maps a webhook reply to an outcome: one pure function, its whole rule table here and in README.md.
+///
+/// | reply                                   | outcome                                  |
+/// |-----------------------------------------|------------------------------------------|
+/// | 2xx                                     | delivered                                |
+/// | 429                                     | throttled, with `Retry-After`            |
+/// | 408, 5xx                                | transient, with `Retry-After` if sent    |
+/// | 401, 403                                | credentialsInvalid (pause the channel)   |
+/// | 410                                     | recipientInvalid (the endpoint is gone)  |
+/// | other 4xx, 3xx (redirects not followed) | permanent                                |
+/// | curl 58, 60, 77 (TLS trust)             | credentialsInvalid                       |
+/// | other curl errors (connect, timeout, …) | transient                                |
+enum WebhookClassifier {
+    static func classify(_ result: Result<HTTPResponse, TransportError>) -> Outcome {
+        switch result {
+        case .failure(let error):
+            let reply = Reply(code: error.code, text: error.message)
+            return error.isCertificateProblem ? .credentialsInvalid(reply: reply) : .transient(reply: reply, retryAfter: nil)
+        case .success(let response):
+            let reply = Reply(code: String(response.status), text: summary(response.body))
+            switch response.status {
+            case 200..<300: return .delivered(providerID: nil, reply: reply)
+            case 429: return .throttled(reply: reply, retryAfter: response.retryAfter)
+            case 408, 500..<600: return .transient(reply: reply, retryAfter: response.retryAfter)
+            case 401, 403: return .credentialsInvalid(reply: reply)
+            case 410: return .recipientInvalid(reply: reply)
+            default: return .permanent(reply: reply)
+            }
+        }
+    }
+
+    /// The first line of the reply body, shortened: enough for a log line, never a whole HTML error page.
+    static func summary(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return String(text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first ?? "")
+    }
+}

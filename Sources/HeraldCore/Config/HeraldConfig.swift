@@ -1,0 +1,55 @@
+import HeraldPluginAPI
+
+/// The daemon's whole configuration (DESIGN §7), validated: paths resolved, durations and rates parsed, every
+/// channel bound to a plugin name. A value, so a reload can compare old and new and swap atomically.
+public struct HeraldConfig: Sendable {
+    public struct Log: Sendable, Equatable {
+        public var delivery: String
+        /// Recipient addresses in the delivery log: masked (`a***@example.com`) unless "full".
+        public var fullRecipients: Bool
+    }
+
+    public struct Retry: Sendable, Equatable {
+        public var min: Duration
+        public var max: Duration
+        public var maxAge: Duration
+    }
+
+    public struct Intake: Sendable, Equatable {
+        /// Files parsed and committed per SQLite transaction.
+        public var batch: Int
+        public var rescan: Duration
+        public var maxFileSize: Int
+        /// When set, files whose group is neither this one nor the daemon's are rejected.
+        public var submitGroup: String?
+    }
+
+    public struct Channel: Sendable {
+        public var name: String
+        public var plugin: String
+        public var rate: Rate?
+        public var concurrency: Int?
+        public var batch: Int?
+        /// A paused channel accepts messages but sends nothing until it is unpaused and the daemon reloaded.
+        public var paused: Bool
+        /// How long a channel waits after a credentials error before trying again.
+        public var credentialsPause: Duration
+        /// The keys the plugin reads.
+        public var pluginConfig: PluginConfig
+    }
+
+    public var file: String
+    public var baseDirectory: String
+    public var spool: String
+    public var state: String
+    public var templates: String
+    public var log: Log
+    public var retry: Retry
+    public var intake: Intake
+    public var drainTimeout: Duration
+    public var channels: [Channel]
+
+    public func channel(named name: String) -> Channel? {
+        channels.first { $0.name == name }
+    }
+}

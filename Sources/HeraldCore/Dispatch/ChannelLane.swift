@@ -1,0 +1,169 @@
+import HeraldPluginAPI
+import Logging
+import Synchronization
+
+/// Sends one channel's queue: claims due messages by priority then age, keeps at most `concurrency` deliveries in
+/// flight (in batches of up to `batch`), spends rate tokens, hands batches to the plugin and passes each outcome through `OutcomeDecision` to the
+/// recorder. Throttling holds the lane until the hint passes; a credentials error pauses it (DESIGN §6).
+final class ChannelLane: Sendable {
+    struct Shared: Sendable {
+        var store: QueueStore
+        var recorder: Recorder
+        var retry: RetryPolicy
+        var logger: Logger
+    }
+
+    let channel: ChannelRuntime
+    let doorbell = Doorbell()
+    private let shared: Shared
+    private let preparer: DeliveryPreparer
+    private let report: OutcomeReport
+    private let inflight = Atomic<Int>(0)
+    /// Until when (ms) the lane sends nothing: after a throttle or a credentials error.
+    private let holdUntil = Atomic<Int64>(0)
+
+    init(channel: ChannelRuntime, shared: Shared, preparer: DeliveryPreparer, mask: RecipientMask) {
+        self.channel = channel
+        self.shared = shared
+        self.preparer = preparer
+        report = OutcomeReport(channel: channel.name, plugin: channel.pluginName, mask: mask)
+    }
+
+    var inFlight: Int { inflight.load(ordering: .relaxed) }
+
+    /// Runs until `stopping` is set, then waits for in-flight batches up to `drain`, then cancels them.
+    func run(stopping: StopFlag, drain: Duration) async {
+        if channel.paused {
+            shared.logger.notice("channel \(channel.name) is paused in the config: accepting, not sending")
+        }
+        var bucket = channel.rate.map { TokenBucket(rate: $0) }
+        // Under a rate, a chunk never exceeds the bucket's burst: the plugin sends a chunk at once, so a larger
+        // chunk would go out as one burst after a long wait instead of being spread over time.
+        let chunkSize = bucket.map { min(channel.batch, max(1, Int($0.burst))) } ?? channel.batch
+        // ... and a claim holds about one second of sending, so rows do not sit in flight while the bucket refills.
+        let claimCap = channel.rate.map { max(chunkSize, Int($0.rounded(.up))) } ?? Int.max
+        // Claim again only when a quarter of the slots are free: fewer, larger claim transactions.
+        let lowWater = max(1, channel.concurrency / 4)
+        await withDiscardingTaskGroup { group in
+            while !stopping.isSet, !Task.isCancelled {
+                if channel.paused {
+                    await doorbell.wait(timeout: nil)
+                    continue
+                }
+                let now = Clock.nowMillis()
+                let hold = holdUntil.load(ordering: .relaxed)
+                if hold > now {
+                    await doorbell.wait(timeout: .milliseconds(hold - now))
+                    continue
+                }
+                let busy = inflight.load(ordering: .relaxed)
+                let free = channel.concurrency - busy
+                if free <= 0 || (busy > 0 && free < lowWater) {
+                    await doorbell.wait(timeout: .seconds(1))
+                    continue
+                }
+                let rows: [QueueRow]
+                do {
+                    rows = try shared.store.claim(channel: channel.name, limit: min(free, claimCap), now: now)
+                } catch {
+                    shared.logger.error("channel \(channel.name): cannot claim messages: \(error)")
+                    await doorbell.wait(timeout: .seconds(1))
+                    continue
+                }
+                if rows.isEmpty {
+                    let next = (try? shared.store.nextDue(channel: channel.name)) ?? nil
+                    let wait = next.map { Duration.milliseconds(max(1, $0 - now)) }
+                    await doorbell.wait(timeout: min(wait ?? .seconds(30), .seconds(30)))
+                    continue
+                }
+                var start = 0
+                while start < rows.count {
+                    let chunk = Array(rows[start..<min(start + chunkSize, rows.count)])
+                    start += chunk.count
+                    if var limiter = bucket {
+                        let wait = limiter.take(chunk.count)
+                        bucket = limiter
+                        if wait > .zero { try? await Task.sleep(for: wait) }
+                    }
+                    inflight.add(chunk.count, ordering: .relaxed)
+                    group.addTask {
+                        await self.send(chunk)
+                        self.inflight.subtract(chunk.count, ordering: .relaxed)
+                        self.doorbell.ring()
+                    }
+                }
+            }
+            let deadline = ContinuousClock.now + drain
+            while inflight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
+                await doorbell.wait(timeout: .milliseconds(100))
+            }
+            if inflight.load(ordering: .relaxed) > 0 {
+                shared.logger.warning("channel \(channel.name): drain timeout; \(inFlight) deliveries go back to the queue")
+                group.cancelAll()
+            }
+        }
+    }
+
+    private func send(_ rows: [QueueRow]) async {
+        let now = Clock.nowMillis()
+        var results: [Recorder.Result] = []
+        var ready: [(Delivery, QueueRow, Message)] = []
+        for row in rows {
+            switch preparer.prepare(row, now: now) {
+            case .ready(let delivery, let row, let message): ready.append((delivery, row, message))
+            case .expired(let row, let message):
+                results.append(report.result(row: row, message: message, outcome: nil, decision: .expire, now: now, latencyMs: nil))
+            case .unsendable(let row, let message, let reply):
+                results.append(
+                    report.result(
+                        row: row, message: message, outcome: .permanent(reply: reply),
+                        decision: .fail(reason: "permanent: \(reply)"), now: now, latencyMs: nil))
+            }
+        }
+        if !ready.isEmpty {
+            let started = ContinuousClock.now
+            var outcomes = await channel.plugin.deliver(ready.map(\.0))
+            if Task.isCancelled { return }  // shutdown: the rows stay in flight and are requeued
+            let latency = Int64((ContinuousClock.now - started).seconds * 1000)
+            if outcomes.count != ready.count {
+                shared.logger.error(
+                    "plugin \(channel.pluginName) returned \(outcomes.count) outcomes for \(ready.count) deliveries")
+                let missing = Outcome.transient(reply: Reply(code: "plugin", text: "no outcome reported"), retryAfter: nil)
+                outcomes = Array((outcomes + Array(repeating: missing, count: ready.count)).prefix(ready.count))
+            }
+            let finished = Clock.nowMillis()
+            for ((_, row, message), outcome) in zip(ready, outcomes) {
+                let decision = OutcomeDecision.decide(
+                    outcome,
+                    .init(
+                        attempt: row.attempts + 1, createdAt: row.createdAt, expiresAt: message.expiresAt,
+                        now: finished, retry: shared.retry, credentialsPause: channel.credentialsPause,
+                        jitter: Double.random(in: 0..<1)))
+                applyChannelEffect(outcome, decision: decision, now: finished)
+                results.append(
+                    report.result(row: row, message: message, outcome: outcome, decision: decision, now: finished, latencyMs: latency))
+            }
+        }
+        shared.recorder.submit(results)
+    }
+
+    /// Throttles and credential failures slow or stop the whole channel, not only the message.
+    private func applyChannelEffect(_ outcome: Outcome, decision: OutcomeDecision, now: Int64) {
+        switch (outcome, decision) {
+        case (.throttled(_, let hint), _):
+            let until = now + (hint ?? shared.retry.min).milliseconds
+            if holdUntil.load(ordering: .relaxed) < until {
+                holdUntil.store(until, ordering: .relaxed)
+                shared.logger.warning("channel \(channel.name) throttled by the peer: holding until \(Timestamp.format(until))")
+            }
+        case (.credentialsInvalid(let reply), .hold(let until)):
+            if holdUntil.load(ordering: .relaxed) < until {
+                holdUntil.store(until, ordering: .relaxed)
+                shared.logger.error(
+                    "channel \(channel.name) paused: credentials rejected (\(reply)); messages kept, next try at \(Timestamp.format(until))")
+            }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import HeraldPluginAPI
+
+/// A configured channel bound to its plugin instance, with the limits the lane enforces: the config's values,
+/// capped by what the plugin says it can take. `concurrency` counts deliveries in flight (for a webhook, open
+/// requests), `batch` how many go to the plugin in one call.
+public struct ChannelRuntime: Sendable {
+    public var name: String
+    public var pluginName: String
+    public var plugin: any ChannelPlugin
+    public var batch: Int
+    public var concurrency: Int
+    public var rate: Double?
+    public var paused: Bool
+    public var credentialsPause: Duration
+
+    /// Deliveries in flight when the config does not say.
+    public static let defaultConcurrency = 64
+
+    public init(config: HeraldConfig.Channel, plugin: any ChannelPlugin) {
+        let limits = plugin.limits
+        name = config.name
+        pluginName = config.plugin
+        self.plugin = plugin
+        concurrency = max(1, min(config.concurrency ?? Self.defaultConcurrency, limits.maxConcurrency))
+        // A batch never exceeds the deliveries allowed in flight.
+        batch = max(1, min(config.batch ?? limits.maxBatch, limits.maxBatch, concurrency))
+        rate = config.rate?.perSecond ?? limits.defaultRate
+        paused = config.paused
+        credentialsPause = config.credentialsPause
+    }
+}

@@ -1,0 +1,79 @@
+import HeraldPluginAPI
+import Logging
+import ServiceLifecycle
+
+/// Runs one lane per channel plus the recorder that commits their outcomes. On graceful shutdown the lanes stop
+/// claiming, in-flight batches get `drainTimeout` to finish, the recorder flushes, and whatever is still in flight
+/// goes back to the queue.
+public final class Dispatcher: Service, Sendable {
+    private let lanes: [ChannelLane]
+    private let recorder: Recorder
+    private let store: QueueStore
+    private let drainTimeout: Duration
+    private let logger: Logger
+
+    public init(
+        channels: [ChannelRuntime], store: QueueStore, decoder: MessageDecoder, templates: TemplateStore,
+        log: DeliveryLog, layout: SpoolLayout, retry: RetryPolicy, mask: RecipientMask, drainTimeout: Duration,
+        logger: Logger, onRecorded: @escaping @Sendable () -> Void = {}
+    ) {
+        let box = LaneBox()
+        let recorder = Recorder(
+            store: store, log: log, failedDirectory: layout.failed, logger: logger,
+            afterFlush: {
+                box.ringAll()
+                onRecorded()
+            })
+        let shared = ChannelLane.Shared(store: store, recorder: recorder, retry: retry, logger: logger)
+        lanes = channels.map { channel in
+            ChannelLane(
+                channel: channel, shared: shared,
+                preparer: DeliveryPreparer(channel: channel.name, decoder: decoder, templates: templates), mask: mask)
+        }
+        box.lanes = lanes
+        self.recorder = recorder
+        self.store = store
+        self.drainTimeout = drainTimeout
+        self.logger = logger
+    }
+
+    /// New work arrived (intake committed, or a requeue): every lane looks.
+    public func wake() {
+        for lane in lanes { lane.doorbell.ring() }
+    }
+
+    public func run() async throws {
+        let stopping = StopFlag()
+        let lanesDone = StopFlag()
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.recorder.run(isDone: { lanesDone.isSet }) }
+                group.addTask {
+                    await withDiscardingTaskGroup { lanesGroup in
+                        for lane in self.lanes {
+                            lanesGroup.addTask { await lane.run(stopping: stopping, drain: self.drainTimeout) }
+                        }
+                    }
+                    lanesDone.set()
+                    self.recorder.wake()
+                }
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+            self.wake()
+        }
+        recorder.flush()
+        let requeued = (try? store.recoverInFlight(now: Clock.nowMillis())) ?? 0
+        if requeued > 0 { logger.notice("shutdown: \(requeued) in-flight messages went back to the queue") }
+    }
+}
+
+/// Lets the recorder, built before the lanes, ring them after each flush.
+private final class LaneBox: @unchecked Sendable {
+    // Written once in Dispatcher.init before any task can read it; read-only afterwards.
+    var lanes: [ChannelLane] = []
+
+    func ringAll() {
+        for lane in lanes { lane.doorbell.ring() }
+    }
+}

@@ -1,0 +1,57 @@
+import HeraldPluginAPI
+
+/// Builds the queue update and the delivery-log line for one decided outcome, so every path (sent, expired,
+/// unsendable, held) reports the same way.
+struct OutcomeReport: Sendable {
+    var channel: String
+    var plugin: String
+    var mask: RecipientMask
+
+    func result(
+        row: QueueRow, message: Message?, outcome: Outcome?, decision: OutcomeDecision, now: Int64, latencyMs: Int64?
+    ) -> Recorder.Result {
+        let attempt = row.attempts + 1
+        let reply = outcome?.reply
+        var event = LogEvent(
+            ts: now, id: row.id, event: .delivered, channel: channel, plugin: plugin, attempt: attempt,
+            campaign: row.campaign, stage: row.stage, to: message.flatMap { mask.display($0.to) }, code: reply?.code,
+            detail: reply?.text, latencyMs: latencyMs)
+        var update = StateUpdate(id: row.id, state: .delivered, dueAt: now, attempts: attempt, code: reply?.code, detail: reply?.text)
+        var deadLetter: [UInt8]?
+        switch decision {
+        case .delivered:
+            if case .delivered(let providerID, _)? = outcome { event.providerID = providerID }
+        case .retry(let at):
+            if case .throttled? = outcome { event.event = .throttled } else { event.event = .deferred }
+            event.retryAt = at
+            update.state = .deferred
+            update.dueAt = at
+        case .fail(let reason):
+            event.event = .failed
+            event.detail = reason
+            update.state = .failed
+            update.detail = reason
+            deadLetter = row.body
+        case .expire:
+            event.event = .expired
+            event.detail = "expires_at passed" + (reply.map { "; last reply: \($0)" } ?? "")
+            update.state = .expired
+        case .hold(let at):
+            event.event = .paused
+            event.retryAt = at
+            update.state = .deferred
+            update.dueAt = at
+            update.attempts = row.attempts
+        }
+        if decision != .delivered {
+            var writer = JSONWriter(reservingCapacity: 200)
+            writer.object([
+                ("attempt", .int(Int64(attempt))), ("at", .string(Timestamp.format(now))), ("channel", .string(channel)),
+                ("event", .string(event.event.rawValue)), ("code", reply.map { .string($0.code) }),
+                ("detail", event.detail.map(JSONValue.string)),
+            ])
+            update.historyEntry = String(decoding: writer.bytes, as: UTF8.self)
+        }
+        return Recorder.Result(update: update, event: event, deadLetter: deadLetter)
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import HeraldCrypto
+import HeraldPluginAPI
+
+/// Turns a spool file's bytes into a `Message`, or the first reason it is not one. Strict by design: unknown
+/// fields, wrong types, unknown channels and unsafe header or address text are all refused, each naming the
+/// field, so producers find their mistake in `rejected/NAME.error.json` instead of in a customer's inbox.
+public struct MessageDecoder: Sendable {
+    /// The configured channel names; a message may only name these.
+    public var channels: Set<String>
+    /// Set for bytes intake already validated (the queue's copy): the field rules are not run again, which halves
+    /// the cost of decoding on the delivery path. Structure and types are still checked.
+    public var trusted: Bool
+
+    public init(channels: Set<String>, trusted: Bool = false) {
+        self.channels = channels
+        self.trusted = trusted
+    }
+
+    static let topLevelKeys: Set<String> = [
+        "id", "channel", "fallback", "to", "campaign", "stage", "trigger", "category", "template", "data", "content",
+        "not_before", "expires_at", "priority", "headers", "endpoint",
+    ]
+    static let recipientKeys = Set(Recipient.CodingKeys.allCases.map(\.rawValue))
+    static let contentKeys = Set(RenderedContent.partNames)
+
+    /// - Parameter fileName: the spool file's name, used to derive an id when the message has none.
+    public func decode(_ bytes: [UInt8], fileName: String) throws(IntakeError) -> Message {
+        let root: [String: JSONValue]
+        do {
+            guard case .object(let object) = try JSONParser.parse(bytes) else {
+                throw IntakeError(.notObject, field: nil, "the file must hold one JSON object")
+            }
+            root = object
+        } catch let failure as JSONParser.Failure {
+            throw IntakeError(.invalidJSON, field: nil, "not valid JSON: \(failure)")
+        } catch let error as IntakeError {
+            throw error
+        } catch {
+            throw IntakeError(.invalidJSON, field: nil, "not valid JSON")
+        }
+        let fields = Fields(root, path: "")
+        try fields.rejectUnknown(Self.topLevelKeys)
+
+        let channel = try fields.requiredString("channel")
+        guard channels.contains(channel) else {
+            throw IntakeError(
+                .unknownChannel, field: "channel",
+                "no channel named \"\(channel)\"; configured: \(channels.sorted().joined(separator: ", "))")
+        }
+        let fallback = try fields.stringArray("fallback") ?? []
+        for (index, name) in fallback.enumerated() where !channels.contains(name) || name == channel {
+            throw IntakeError(
+                .unknownChannel, field: "fallback[\(index)]",
+                name == channel ? "\"\(name)\" is already the message's channel" : "no channel named \"\(name)\"")
+        }
+        let id = try fields.string("id") ?? Self.derivedID(fileName: fileName, bytes: bytes)
+        if !trusted { try MessageRules.checkID(id) }
+
+        let recipient = try decodeRecipient(fields.object("to"))
+        let category = try fields.enumValue("category", Message.Category.self) ?? .marketing
+        let priority = try fields.enumValue("priority", Message.Priority.self) ?? .normal
+        let stage = try fields.string("stage")
+        if let stage, !Message.stages.contains(stage) {
+            throw IntakeError(
+                .badValue, field: "stage", "\"\(stage)\" is not a lifecycle stage; use one of "
+                    + Message.stages.sorted().joined(separator: ", "))
+        }
+        let template = try fields.string("template")
+        let content = try fields.object("content").map(decodeContent)
+        if template != nil, content != nil {
+            throw IntakeError(.conflict, field: "content", "give either template (+ data) or content, not both")
+        }
+        if template == nil, content == nil || content?.isEmpty == true {
+            throw IntakeError(.missingField, field: "content", "a message needs a template or inline content")
+        }
+        if let template, !trusted { try MessageRules.checkTemplateName(template) }
+        let data = fields.raw("data")
+        if let data, case .object = data {} else if data != nil {
+            throw IntakeError(.wrongType, field: "data", "must be an object")
+        }
+        let notBefore = try fields.timestamp("not_before")
+        let expiresAt = try fields.timestamp("expires_at")
+        if let notBefore, let expiresAt, expiresAt <= notBefore {
+            throw IntakeError(.badValue, field: "expires_at", "must be later than not_before")
+        }
+        let headers = try fields.stringMap("headers") ?? [:]
+        for (name, value) in headers where !trusted { try MessageRules.checkHeader(name: name, value: value) }
+
+        return Message(
+            id: id, channel: channel, fallback: fallback, to: recipient, campaign: try fields.label("campaign"),
+            stage: stage, trigger: try fields.label("trigger"), category: category, template: template, data: data,
+            content: content, notBefore: notBefore, expiresAt: expiresAt, priority: priority, headers: headers,
+            endpoint: try fields.label("endpoint"))
+    }
+
+    private func decodeRecipient(_ object: [String: JSONValue]?) throws(IntakeError) -> Recipient {
+        guard let object else { throw IntakeError(.missingField, field: "to", "who the message is for is required") }
+        let fields = Fields(object, path: "to.")
+        try fields.rejectUnknown(Self.recipientKeys)
+        var recipient = Recipient(
+            email: try fields.string("email"), name: try fields.string("name"), timezone: try fields.string("timezone"),
+            phone: try fields.string("phone"), visitor: try fields.string("visitor"),
+            externalID: try fields.string("external_id"))
+        if let tokens = fields.raw("push") {
+            guard case .array(let items) = tokens else {
+                throw IntakeError(.wrongType, field: "to.push", "must be an array of {platform, token}")
+            }
+            var push: [PushToken] = []
+            for (index, item) in items.enumerated() {
+                guard case .object(let tokenObject) = item else {
+                    throw IntakeError(.wrongType, field: "to.push[\(index)]", "must be an object {platform, token}")
+                }
+                let tokenFields = Fields(tokenObject, path: "to.push[\(index)].")
+                try tokenFields.rejectUnknown(["platform", "token"])
+                push.append(
+                    PushToken(
+                        platform: try tokenFields.requiredString("platform"),
+                        token: try tokenFields.requiredString("token")))
+            }
+            recipient.push = push
+        }
+        if !trusted { try MessageRules.checkRecipient(recipient) }
+        return recipient
+    }
+
+    private func decodeContent(_ object: [String: JSONValue]) throws(IntakeError) -> RenderedContent {
+        let fields = Fields(object, path: "content.")
+        try fields.rejectUnknown(Self.contentKeys)
+        var content = RenderedContent()
+        for part in RenderedContent.partNames { content[part] = try fields.string(part) }
+        if let subject = content.subject, subject.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            throw IntakeError(.badValue, field: "content.subject", "must be one line: no CR or LF")
+        }
+        return content
+    }
+
+    /// `FILENAME-HASH`: stable for the same file, so a re-dropped copy is still recognised as a duplicate.
+    static func derivedID(fileName: String, bytes: [UInt8]) -> String {
+        var stem = fileName.hasSuffix(".json") ? String(fileName.dropLast(5)) : fileName
+        stem = String(stem.map { MessageRules.isIDCharacter($0) ? $0 : "_" }.prefix(100))
+        let hash = Digest.sha256(bytes).prefix(8).map { String($0, radix: 16).leftPadded(2) }.joined()
+        return stem.isEmpty ? hash : "\(stem)-\(hash)"
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

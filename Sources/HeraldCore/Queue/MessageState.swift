@@ -1,0 +1,12 @@
+/// Where a message stands in the queue. Stored as text so `sqlite3 queue.sqlite` reads plainly.
+public enum MessageState: String, Sendable, CaseIterable, Codable {
+    /// Due now; waiting for a free slot on its channel.
+    case queued
+    /// Waiting until `due_at`: a retry, a `not_before`, a throttle.
+    case deferred
+    /// Handed to a plugin; back to `queued` if the daemon dies before the outcome is recorded.
+    case inflight
+    case delivered
+    case failed
+    case expired
+}

@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+
+/// The durable queue: one SQLite database in WAL mode under the state directory (DESIGN §1). Intake inserts
+/// batches in one transaction; the dispatcher claims due messages per channel and records outcomes in batches.
+/// Every state change of a message is one row update here. Not a policy engine: it stores what it is told.
+public final class QueueStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = directory + "/queue.sqlite"
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 2
+        configuration.prepareDatabase { db in
+            // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 8 MiB of page cache for the writer (the default is 2): a queue of a million rows keeps its index
+            // pages hot. Readers (status counts, `herald queue`) keep the default, so RSS stays under budget.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -8192") }
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE message (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        channel TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        priority INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        due_at INTEGER NOT NULL,
+                        expires_at INTEGER,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        campaign TEXT,
+                        stage TEXT,
+                        last_code TEXT,
+                        last_detail TEXT,
+                        updated_at INTEGER NOT NULL,
+                        history TEXT,
+                        body BLOB
+                    );
+                    CREATE INDEX message_ready ON message(channel, state, priority DESC, created_at);
+                    CREATE INDEX message_due ON message(channel, state, due_at);
+                    """)
+        }
+        return migrator
+    }
+
+    /// Inserts new messages in one transaction; returns, per message, whether it was new (false: a duplicate id).
+    public func insert(_ batch: [NewMessage]) throws -> [Bool] {
+        try pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO message (id, channel, state, priority, created_at, due_at, expires_at, campaign, stage,
+                                         updated_at, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING
+                    """)
+            var inserted: [Bool] = []
+            inserted.reserveCapacity(batch.count)
+            for item in batch {
+                let message = item.message
+                let due = max(message.notBefore ?? item.receivedAt, item.receivedAt)
+                let state: MessageState = due > item.receivedAt ? .deferred : .queued
+                try statement.execute(arguments: [
+                    message.id, message.channel, state.rawValue, message.priority.rank, item.receivedAt, due,
+                    message.expiresAt, message.campaign, message.stage, item.receivedAt, Data(item.body),
+                ])
+                inserted.append(db.changesCount > 0)
+            }
+            return inserted
+        }
+    }
+
+    /// After a crash, what was handed to plugins goes back to the queue: delivered at least once, never lost.
+    @discardableResult
+    public func recoverInFlight(now: Int64) throws -> Int {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE message SET state = 'queued', updated_at = ? WHERE state = 'inflight'", arguments: [now])
+            return db.changesCount
+        }
+    }
+
+    /// Moves due deferred messages of `channel` to queued, then claims up to `limit` by priority then age.
+    public func claim(channel: String, limit: Int, now: Int64) throws -> [QueueRow] {
+        try pool.write { db in
+            try db.cachedStatement(
+                sql: "UPDATE message SET state = 'queued' WHERE channel = ? AND state = 'deferred' AND due_at <= ?"
+            ).execute(arguments: [channel, now])
+            // One statement picks and marks the batch; RETURNING has no order, so sort afterwards.
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE message SET state = 'inflight', updated_at = ?
+                        WHERE rowid IN (SELECT rowid FROM message WHERE channel = ? AND state = 'queued'
+                                        ORDER BY priority DESC, created_at LIMIT ?)
+                        RETURNING id, priority, created_at, due_at, expires_at, attempts, campaign, stage, body
+                        """), arguments: [now, channel, limit])
+            var claimed: [QueueRow] = []
+            claimed.reserveCapacity(rows.count)
+            for row in rows {
+                // Columns by position: lookups by name lower-case the name on every call.
+                let body: Data? = row[8]
+                claimed.append(
+                    QueueRow(
+                        id: row[0], channel: channel, state: .inflight, priority: row[1], createdAt: row[2],
+                        dueAt: row[3], expiresAt: row[4], attempts: row[5], campaign: row[6], stage: row[7],
+                        body: body.map { [UInt8]($0) } ?? []))
+            }
+            claimed.sort { ($0.priority, -$0.createdAt) > ($1.priority, -$1.createdAt) }
+            return claimed
+        }
+    }
+
+    /// The earliest time a deferred message of `channel` becomes due.
+    public func nextDue(channel: String) throws -> Int64? {
+        try pool.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT MIN(due_at) FROM message WHERE channel = ? AND state = 'deferred'",
+                arguments: [channel])
+        }
+    }
+
+    /// Records outcomes in one transaction. Delivered messages drop their body; the id stays for deduplication.
+    public func apply(_ updates: [StateUpdate], now: Int64) throws {
+        guard !updates.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE message SET state = ?, due_at = ?, attempts = ?, last_code = ?, last_detail = ?,
+                        updated_at = ?, history = CASE WHEN ? IS NULL THEN history ELSE coalesce(history, '') || ? END,
+                        body = CASE WHEN ? = 'delivered' THEN NULL ELSE body END
+                    WHERE id = ?
+                    """)
+            for update in updates {
+                let entry = update.historyEntry.map { $0 + "\n" }
+                try statement.execute(arguments: [
+                    update.state.rawValue, update.dueAt, update.attempts, update.code, update.detail, now, entry, entry,
+                    update.state.rawValue, update.id,
+                ])
+            }
+        }
+    }
+
+    /// Puts a message back: a channel that was paused for bad credentials hands its claimed rows back this way.
+    public func release(ids: [String], dueAt: Int64) throws {
+        try pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE message SET state = 'deferred', due_at = ? WHERE id = ? AND state = 'inflight'")
+            for id in ids { try statement.execute(arguments: [dueAt, id]) }
+        }
+    }
+
+    public func counts() throws -> [QueueCount] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT channel, state, COUNT(*) AS n, MIN(created_at) AS oldest FROM message
+                    GROUP BY channel, state ORDER BY channel, state
+                    """
+            ).compactMap { row in
+                guard let state = MessageState(rawValue: row["state"]) else { return nil }
+                return QueueCount(channel: row["channel"], state: state, count: row["n"], oldestCreatedAt: row["oldest"])
+            }
+        }
+    }
+
+    /// Pending work (queued, deferred, in flight) per state, for `STATUS=`. Counted per channel so the
+    /// (channel, state, …) index answers; a scan of a million-row table would cost a second of CPU.
+    public func pendingCounts(channels: [String]) throws -> [MessageState: Int] {
+        try pool.read { db in
+            var result: [MessageState: Int] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM message WHERE channel = ? AND state = ?")
+            for channel in channels {
+                for state in [MessageState.queued, .deferred, .inflight] {
+                    result[state, default: 0] += try Int.fetchOne(statement, arguments: [channel, state.rawValue]) ?? 0
+                }
+            }
+            return result
+        }
+    }
+
+    public func row(id: String) throws -> (state: MessageState, attempts: Int, history: String?)? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, attempts, history FROM message WHERE id = ?", arguments: [id]),
+                let state = MessageState(rawValue: row["state"])
+            else { return nil }
+            return (state, row["attempts"], row["history"])
+        }
+    }
+
+    /// Failed or expired messages back to queued with a fresh attempt count; returns the ids requeued.
+    public func requeue(ids: [String]?, now: Int64) throws -> [String] {
+        try pool.write { db in
+            let candidates: [String]
+            if let ids {
+                candidates = try ids.filter { id in
+                    try String.fetchOne(db, sql: "SELECT state FROM message WHERE id = ?", arguments: [id]) == "failed"
+                }
+            } else {
+                candidates = try String.fetchAll(db, sql: "SELECT id FROM message WHERE state = 'failed'")
+            }
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE message SET state = 'queued', attempts = 0, due_at = ?, updated_at = ?, created_at = ?
+                    WHERE id = ? AND body IS NOT NULL
+                    """)
+            var done: [String] = []
+            for id in candidates {
+                try statement.execute(arguments: [now, now, now, id])
+                if db.changesCount > 0 { done.append(id) }
+            }
+            return done
+        }
+    }
+
+    /// Blocks until every change is in the main database file, so a backup or a small disk sees it whole.
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+}

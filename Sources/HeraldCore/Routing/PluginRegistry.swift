@@ -1,0 +1,38 @@
+import HeraldPluginAPI
+import Logging
+
+/// The plugins this build knows, by `plugin = "…"` name; the executable fills it from one list
+/// (`BuiltinPlugins.swift`). Binds each configured channel to a fresh plugin instance, running the plugin's own
+/// config validation, which is how `herald check` and `herald run` share it.
+public struct PluginRegistry: Sendable {
+    public var plugins: [String: any ChannelPlugin.Type]
+
+    public init(_ types: [any ChannelPlugin.Type]) {
+        plugins = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func instantiate(_ config: HeraldConfig, logger: Logger) throws(ConfigError) -> [ChannelRuntime] {
+        var result: [ChannelRuntime] = []
+        for channel in config.channels {
+            guard let type = plugins[channel.plugin] else {
+                throw channel.pluginConfig.error(
+                    "plugin", "unknown plugin \"\(channel.plugin)\"; this build has \(plugins.keys.sorted().joined(separator: ", "))")
+            }
+            var pluginLogger = logger
+            pluginLogger[metadataKey: "channel"] = .string(channel.name)
+            let context = PluginContext(
+                channel: channel.name, logger: pluginLogger, baseDirectory: config.baseDirectory,
+                credentialsDirectory: Environment.get("CREDENTIALS_DIRECTORY"))
+            let plugin: any ChannelPlugin
+            do {
+                plugin = try type.init(config: channel.pluginConfig, context: context)
+            } catch let error as ConfigError {
+                throw error
+            } catch {
+                throw channel.pluginConfig.error("plugin", "\(channel.plugin): \(error)")
+            }
+            result.append(ChannelRuntime(config: channel, plugin: plugin))
+        }
+        return result
+    }
+}

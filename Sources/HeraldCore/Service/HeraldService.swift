@@ -1,0 +1,86 @@
+import Foundation
+import HeraldPluginAPI
+import Logging
+import ServiceLifecycle
+
+/// Assembles the daemon from a validated config: spool, queue, delivery log, channels, then one `ServiceGroup`
+/// in start order plugins → dispatcher → intake → reload → status, so shutdown runs the other way: systemd hears
+/// STOPPING=1, intake stops taking files, dispatch drains, plugins close last.
+public enum HeraldService {
+    public enum StartError: Error, CustomStringConvertible {
+        case config(ConfigError)
+        case setup(String)
+
+        public var description: String {
+            switch self {
+            case .config(let error): "\(error)"
+            case .setup(let reason): reason
+            }
+        }
+    }
+
+    public static func run(configPath: String, registry: PluginRegistry, logger: Logger) async throws {
+        let config: HeraldConfig
+        let channels: [ChannelRuntime]
+        do {
+            config = try ConfigLoader.load(path: configPath)
+            channels = try registry.instantiate(config, logger: logger)
+        } catch {
+            throw StartError.config(error)
+        }
+        let layout = SpoolLayout(root: config.spool)
+        let store: QueueStore
+        let log: DeliveryLog
+        do {
+            try layout.create()
+            store = try QueueStore(directory: config.state)
+            log = try DeliveryLog(path: config.log.delivery, logger: logger)
+        } catch {
+            throw StartError.setup("cannot set up spool, state or log: \(error)")
+        }
+        let recovered = try store.recoverInFlight(now: Clock.nowMillis())
+        if recovered > 0 { logger.notice("recovered \(recovered) in-flight messages from an unclean stop") }
+
+        let decoder = MessageDecoder(channels: Set(config.channels.map(\.name)))
+        let templates = TemplateStore(directory: config.templates)
+        let mask = RecipientMask(full: config.log.fullRecipients)
+        let status = StatusService(notify: SystemdNotify(), store: store, channels: channels.map(\.name))
+        let dispatcher = Dispatcher(
+            channels: channels, store: store, decoder: decoder, templates: templates, log: log, layout: layout,
+            retry: RetryPolicy(min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge), mask: mask,
+            drainTimeout: config.drainTimeout, logger: logger, onRecorded: { status.queueChanged() })
+        let intake = Intake(
+            layout: layout, store: store, decoder: decoder,
+            settings: .init(
+                batch: config.intake.batch, rescan: config.intake.rescan, maxFileSize: config.intake.maxFileSize,
+                allowedGroups: try submitGroups(config.intake.submitGroup)),
+            log: log, mask: mask, logger: logger,
+            onQueued: {
+                dispatcher.wake()
+                status.queueChanged()
+            },
+            onFirstScan: {
+                logger.info("first spool scan done; ready")
+                status.markReady()
+            })
+        let reload = ReloadService(configPath: configPath, registry: registry, log: log, templates: templates, logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = channels.map { .init(service: $0.plugin) }
+        services += [.init(service: dispatcher), .init(service: intake), .init(service: reload), .init(service: status)]
+        var groupConfig = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = config.drainTimeout + .seconds(10)
+        let channelList = channels.map { "\($0.name)(\($0.pluginName))" }.joined(separator: ", ")
+        logger.info(
+            "herald starting: spool \(config.spool), state \(store.path), log \(config.log.delivery), channels \(channelList)")
+        try await ServiceGroup(configuration: groupConfig).run()
+        logger.info("herald stopped")
+    }
+
+    /// The submit group plus the daemon's own group, or nil when any group may submit.
+    static func submitGroups(_ name: String?) throws -> Set<gid_t>? {
+        guard let name else { return nil }
+        guard let group = getgrnam(name) else { throw StartError.setup("intake.submit_group: no group named \(name)") }
+        return [group.pointee.gr_gid, getegid()]
+    }
+}

@@ -1,0 +1,67 @@
+import Logging
+import Synchronization
+import ServiceLifecycle
+
+/// Tells systemd how the daemon is: `READY=1` once intake finished its first scan, `STATUS=` with queue counts,
+/// `WATCHDOG=1` at half of `WATCHDOG_USEC`, and `STOPPING=1` as soon as a graceful shutdown begins. Started
+/// last, so it is the first to hear of the shutdown.
+public final class StatusService: Service, Sendable {
+    private let notify: SystemdNotify
+    private let store: QueueStore
+    private let channels: [String]
+    private let doorbell = Doorbell()
+    private let ready = StopFlag()
+    /// Set when intake or dispatch changed the queue since the last STATUS=; an idle daemon does not count rows.
+    private let changed = Atomic<Bool>(true)
+
+    public init(notify: SystemdNotify, store: QueueStore, channels: [String]) {
+        self.notify = notify
+        self.store = store
+        self.channels = channels
+    }
+
+    /// The queue changed: the next tick refreshes STATUS= (at most every `statusInterval`).
+    public func queueChanged() {
+        changed.store(true, ordering: .relaxed)
+    }
+
+    /// Called by intake after its first full scan.
+    public func markReady() {
+        ready.set()
+        doorbell.ring()
+    }
+
+    public func run() async throws {
+        let watchdog = SystemdNotify.watchdogInterval
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { await self.loop(watchdog: watchdog) }
+        } onGracefulShutdown: {
+            self.notify.send("STOPPING=1\nSTATUS=draining in-flight deliveries")
+        }
+    }
+
+    static let statusInterval: Duration = .seconds(5)
+
+    private func loop(watchdog: Duration?) async {
+        var announced = false
+        while !Task.isCancelled {
+            await doorbell.wait(timeout: min(watchdog ?? .seconds(30), Self.statusInterval))
+            if Task.isCancelled { break }
+            if !announced, ready.isSet {
+                changed.store(false, ordering: .relaxed)
+                notify.send("READY=1\nSTATUS=\(status())")
+                announced = true
+            } else if announced {
+                var lines: [String] = []
+                if watchdog != nil { lines.append("WATCHDOG=1") }
+                if changed.exchange(false, ordering: .relaxed) { lines.append("STATUS=\(status())") }
+                if !lines.isEmpty { notify.send(lines.joined(separator: "\n")) }
+            }
+        }
+    }
+
+    private func status() -> String {
+        guard let counts = try? store.pendingCounts(channels: channels) else { return "running" }
+        return "queued \(counts[.queued] ?? 0), deferred \(counts[.deferred] ?? 0), in flight \(counts[.inflight] ?? 0)"
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import HeraldPluginAPI
+
+/// Reads one spool file safely: never follows a symlink, never blocks on a FIFO, never reads past the size cap,
+/// and refuses files from outside the submit group. What it refuses becomes an `IntakeError`.
+public enum SpoolFile {
+    public static func read(
+        path: String, maxSize: Int, allowedGroups: Set<gid_t>?
+    ) throws(IntakeError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ELOOP {
+                throw IntakeError(.notRegularFile, field: nil, "is a symbolic link; rename a regular file in instead")
+            }
+            throw IntakeError(.unreadable, field: nil, "cannot open: \(String(cString: strerror(code)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw IntakeError(.unreadable, field: nil, "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw IntakeError(.notRegularFile, field: nil, "is not a regular file (a FIFO, device or directory)")
+        }
+        if let allowedGroups, !allowedGroups.contains(info.st_gid) {
+            throw IntakeError(.notPermitted, field: nil, "belongs to group \(info.st_gid), not the submit group")
+        }
+        let size = Int(info.st_size)
+        guard size <= maxSize else {
+            throw IntakeError(.tooLarge, field: nil, "is \(size) bytes; the limit is \(maxSize)")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        while offset < size {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, size - offset) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            offset += count
+        }
+        guard offset == size else {
+            throw IntakeError(.unreadable, field: nil, "changed size while being read; write it in tmp/ and rename it in")
+        }
+        return bytes
+    }
+
+    /// The names intake considers: `*.json`, no dot-files, no `*.tmp`.
+    public static func list(directory: String) -> [String] {
+        var names: [String] = []
+        forEachBatch(directory: directory, size: .max) { names = $0; return true }
+        return names.sorted()
+    }
+
+    /// Streams the directory in batches of at most `size` names, so a spool of a million files is never held in
+    /// memory at once; `body` returns false to stop. Returns false when the directory cannot be opened.
+    @discardableResult
+    public static func forEachBatch(directory: String, size: Int, _ body: ([String]) -> Bool) -> Bool {
+        guard let dir = opendir(directory) else { return false }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            guard name.hasSuffix(".json"), !name.hasPrefix(".") else { continue }
+            names.append(name)
+            if names.count >= size {
+                if !body(names) { return true }
+                names.removeAll(keepingCapacity: true)
+            }
+        }
+        if !names.isEmpty { _ = body(names) }
+        return true
+    }
+
+    /// Writes `bytes` to `directory/name` via a temporary file and rename, so readers never see half a file.
+    public static func writeAtomically(_ bytes: [UInt8], directory: String, name: String, sync: Bool = false) throws(SpoolError) {
+        do {
+            try AtomicFile.write(bytes, directory: directory, name: name, sync: sync)
+        } catch {
+            throw .io(path: error.path, operation: error.operation, errno: error.errno)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Logging
+import ServiceLifecycle
+
+/// The one contract between the core and a channel: turn a batch of rendered deliveries into one outcome each.
+/// A plugin never sleeps, retries, rate-limits or dead-letters: it reports, the core decides (DESIGN §6).
+/// As a `Service`, its `run()` holds long-lived work (connections, token refresh); the default waits for shutdown.
+public protocol ChannelPlugin: Service {
+    /// The `plugin = "…"` name in the config: "webhook", "file", "smtp", …
+    static var name: String { get }
+    /// Validates the channel's keys; errors name the key. `herald check` runs this same code.
+    init(config: PluginConfig, context: PluginContext) throws
+    var limits: PluginLimits { get }
+    /// One outcome per delivery, in the same order; never throws.
+    func deliver(_ batch: [Delivery]) async -> [Outcome]
+    /// A cheap credentials or reachability check, for `herald check --probe`.
+    func probe() async -> Outcome
+}
+
+extension ChannelPlugin {
+    public func run() async throws {
+        try? await gracefulShutdown()
+    }
+
+    public func probe() async -> Outcome {
+        .delivered(providerID: nil, reply: Reply(code: "ok", text: "no probe for this plugin"))
+    }
+}
+
+/// How much a plugin can take at once; the channel's config may lower these, never raise them.
+public struct PluginLimits: Sendable, Equatable {
+    public var maxBatch: Int
+    /// Deliveries in flight at once, across batches.
+    public var maxConcurrency: Int
+    /// Deliveries per second when the channel sets no `rate`; nil means unlimited.
+    public var defaultRate: Double?
+
+    public init(maxBatch: Int = 1, maxConcurrency: Int = 16, defaultRate: Double? = nil) {
+        self.maxBatch = maxBatch
+        self.maxConcurrency = maxConcurrency
+        self.defaultRate = defaultRate
+    }
+}
+
+/// What the core lends a plugin: its channel's name, a logger, and where relative paths and secrets resolve.
+public struct PluginContext: Sendable {
+    public var channel: String
+    public var logger: Logger
+    /// The directory relative paths in the config are resolved against (the config file's directory).
+    public var baseDirectory: String
+    /// `$CREDENTIALS_DIRECTORY` (systemd `LoadCredential=`), where `*_file` names without a slash are looked up.
+    public var credentialsDirectory: String?
+
+    public init(channel: String, logger: Logger, baseDirectory: String, credentialsDirectory: String? = nil) {
+        self.channel = channel
+        self.logger = logger
+        self.baseDirectory = baseDirectory
+        self.credentialsDirectory = credentialsDirectory
+    }
+
+    /// Resolves a configured path: absolute as is, a bare name under the credentials directory if that exists,
+    /// otherwise relative to the config's directory.
+    public func resolve(path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if let credentialsDirectory, !path.contains("/") { return credentialsDirectory + "/" + path }
+        return baseDirectory + "/" + path
+    }
+}

@@ -1,0 +1,49 @@
+/// What a channel plugin reports for one delivery: the peer's own words and the class of the result.
+/// The core, not the plugin, decides what each class means (retry, throttle, suppress, pause); see DESIGN §6.
+
+/// The peer's reply, verbatim where possible: `"250" "2.0.0 Ok"`, `"429" "Too Many Requests"`, `"curl:28" "Timeout"`.
+public struct Reply: Sendable, Equatable, CustomStringConvertible {
+    public var code: String
+    public var text: String
+
+    public init(code: String, text: String) {
+        self.code = code
+        self.text = text
+    }
+
+    public var description: String { text.isEmpty ? code : "\(code) \(text)" }
+}
+
+public enum Outcome: Sendable, Equatable {
+    case delivered(providerID: String?, reply: Reply)
+    /// Network errors, 4xx SMTP, 5xx HTTP: retry later.
+    case transient(reply: Reply, retryAfter: Duration?)
+    /// 429, 421/451 rate limits: slow the whole channel, then retry.
+    case throttled(reply: Reply, retryAfter: Duration?)
+    /// The message itself is wrong (5xx SMTP, 400 payload): dead-letter now.
+    case permanent(reply: Reply)
+    /// The address or token is dead (410, 550 5.1.1): never retry, suppress.
+    case recipientInvalid(reply: Reply)
+    /// The channel's credentials are wrong (401/403, 535): pause the channel, keep the message.
+    case credentialsInvalid(reply: Reply)
+
+    public var reply: Reply {
+        switch self {
+        case .delivered(_, let reply), .transient(let reply, _), .throttled(let reply, _), .permanent(let reply),
+            .recipientInvalid(let reply), .credentialsInvalid(let reply):
+            return reply
+        }
+    }
+
+    /// A stable label for logs and metrics.
+    public var label: String {
+        switch self {
+        case .delivered: "delivered"
+        case .transient: "transient"
+        case .throttled: "throttled"
+        case .permanent: "permanent"
+        case .recipientInvalid: "recipient_invalid"
+        case .credentialsInvalid: "credentials_invalid"
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import FilePlugin
+import HeraldCore
+import WebhookPlugin
+
+/// The one list of channel plugins this build registers, by their `plugin = "…"` names.
+let builtinPlugins = PluginRegistry([FilePlugin.self, WebhookPlugin.self])

@@ -1,0 +1,32 @@
+import ArgumentParser
+import HeraldCore
+import HeraldPluginAPI
+
+struct QueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Show messages per channel and state, with the oldest of each (like mailq).")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let config = try options.load()
+        let store = try QueueStore(directory: config.state)
+        let counts = try store.counts()
+        let files = SpoolFile.list(directory: SpoolLayout(root: config.spool).incoming).count
+        print("incoming files not yet read: \(files)")
+        guard !counts.isEmpty else {
+            print("queue is empty")
+            return
+        }
+        let now = Clock.nowMillis()
+        print(pad("CHANNEL", 16) + pad("STATE", 11) + pad("COUNT", 10) + "OLDEST")
+        for row in counts {
+            let age = row.oldestCreatedAt.map { DurationText.format(.seconds(max(0, (now - $0) / 1000))) + " ago" } ?? "-"
+            print(pad(row.channel, 16) + pad(row.state.rawValue, 11) + pad(String(row.count), 10) + age)
+        }
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import HeraldCore
+import HeraldPluginAPI
+import Logging
+
+struct RequeueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "requeue", abstract: "Put dead letters (failed/) back in the queue with a fresh attempt count.")
+
+    @OptionGroup var options: ConfigOption
+
+    @Argument(help: "Message ids to requeue.")
+    var ids: [String] = []
+
+    @Flag(help: "Requeue every failed message.")
+    var allFailed = false
+
+    func validate() throws {
+        guard allFailed != !ids.isEmpty else { throw ValidationError("give message ids or --all-failed, not both or neither") }
+    }
+
+    func run() throws {
+        let config = try options.load()
+        let store = try QueueStore(directory: config.state)
+        let layout = SpoolLayout(root: config.spool)
+        let now = Clock.nowMillis()
+        let done = try store.requeue(ids: allFailed ? nil : ids, now: now)
+        let log = try DeliveryLog(path: config.log.delivery, logger: Logger(label: "herald.requeue"))
+        log.write(done.map { LogEvent(ts: now, id: $0, event: .requeued, detail: "requeued by herald requeue") })
+        for id in done {
+            unlink(layout.failed + "/" + id + ".json")
+            print("requeued \(id)")
+        }
+        for id in ids where !done.contains(id) { printError("\(id): not a failed message") }
+        if !done.isEmpty { SpoolDrop.wake(layout: layout) }
+        if done.count < ids.count { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,96 @@
+import HeraldPluginAPI
+import XCTest
+
+@testable import HeraldCore
+
+final class MessageDecoderTests: XCTestCase {
+    let decoder = MessageDecoder(channels: ["email", "webhook", "push"])
+
+    private func decode(_ json: String, file: String = "m.json") throws(IntakeError) -> Message {
+        try decoder.decode(Array(json.utf8), fileName: file)
+    }
+
+    func testFullMessageDecodes() throws {
+        let message = try decode(
+            """
+            {"id":"cart-7f3a","channel":"email","fallback":["push"],
+             "to":{"email":"ana@example.com","name":"Ana","timezone":"Asia/Kuala_Lumpur",
+                   "push":[{"platform":"apns","token":"abc"}],"visitor":"v-1","external_id":"u-42"},
+             "campaign":"cart-abandon","stage":"acquisition","trigger":"cart_abandoned","category":"transactional",
+             "template":"cart","data":{"first_name":"Ana","n":3},
+             "not_before":"2026-11-23T10:00:00Z","expires_at":"2026-11-25T10:00:00+08:00","priority":"high",
+             "headers":{"X-Campaign":"cart"}}
+            """)
+        XCTAssertEqual(message.id, "cart-7f3a")
+        XCTAssertEqual(message.fallback, ["push"])
+        XCTAssertEqual(message.to.push, [PushToken(platform: "apns", token: "abc")])
+        XCTAssertEqual(message.to.externalID, "u-42")
+        XCTAssertEqual(message.category, .transactional)
+        XCTAssertEqual(message.priority, .high)
+        XCTAssertEqual(message.notBefore, Timestamp.parse("2026-11-23T10:00:00Z"))
+        XCTAssertEqual(message.expiresAt, Timestamp.parse("2026-11-25T02:00:00Z"))
+        XCTAssertEqual(message.data, .object(["first_name": .string("Ana"), "n": .int(3)]))
+        XCTAssertEqual(message.headers, ["X-Campaign": "cart"])
+    }
+
+    func testMissingIDIsDerivedFromFileNameAndContent() throws {
+        let json = #"{"channel":"email","to":{"email":"a@b.example"},"content":{"text":"hi"}}"#
+        let first = try decode(json, file: "order.42.json")
+        let again = try decode(json, file: "order.42.json")
+        XCTAssertEqual(first.id, again.id, "the same file must map to the same id, so a re-drop is a duplicate")
+        XCTAssertTrue(first.id.hasPrefix("order_42-"), first.id)
+        XCTAssertNotEqual(try decode(json.replacingOccurrences(of: "hi", with: "ho"), file: "order.42.json").id, first.id)
+    }
+
+    /// Each broken message with the error code and field its `.error.json` must name.
+    func testRejections() {
+        let base = #""channel":"email","to":{"email":"a@b.example"},"content":{"text":"hi"}"#
+        let cases: [(String, IntakeError.Code, String?)] = [
+            ("not json", .invalidJSON, nil),
+            ("[1,2]", .notObject, nil),
+            ("{\(base),\"colour\":1}", .unknownField, "colour"),
+            (#"{"to":{"email":"a@b.example"},"content":{"text":"hi"}}"#, .missingField, "channel"),
+            (#"{"channel":"email","content":{"text":"hi"}}"#, .missingField, "to"),
+            (#"{"channel":"email","to":{},"content":{"text":"hi"}}"#, .missingField, "to"),
+            (#"{"channel":"fax","to":{"email":"a@b.example"},"content":{"text":"hi"}}"#, .unknownChannel, "channel"),
+            ("{\(base),\"fallback\":[\"push\",\"sms\"]}", .unknownChannel, "fallback[1]"),
+            ("{\(base),\"not_before\":\"tomorrow\"}", .badTimestamp, "not_before"),
+            ("{\(base),\"expires_at\":\"2026-02-30T00:00:00Z\"}", .badTimestamp, "expires_at"),
+            ("{\(base),\"not_before\":\"2026-11-23T10:00:00Z\",\"expires_at\":\"2026-11-23T09:00:00Z\"}", .badValue, "expires_at"),
+            ("{\(base),\"category\":\"promo\"}", .badValue, "category"),
+            ("{\(base),\"stage\":\"upsell\"}", .badValue, "stage"),
+            ("{\(base),\"priority\":\"urgent\"}", .badValue, "priority"),
+            ("{\(base),\"id\":\"a.b\"}", .badValue, "id"),
+            ("{\(base),\"campaign\":7}", .wrongType, "campaign"),
+            ("{\(base),\"data\":\"x\"}", .wrongType, "data"),
+            ("{\(base),\"headers\":{\"X-A\":\"b\\r\\nBcc: evil@example.com\"}}", .badValue, "headers.X-A"),
+            ("{\(base),\"headers\":{\"Subject\":\"x\"}}", .badValue, "headers.Subject"),
+            ("{\(base),\"headers\":{\"X A\":\"x\"}}", .badValue, "headers.X A"),
+            (#"{"channel":"email","to":{"email":"a@b.example","name":"Ana\r\nBcc: x"},"content":{"text":"hi"}}"#, .badValue, "to.name"),
+            (#"{"channel":"email","to":{"email":"a@b.example\r\nRCPT TO:<x@y>"},"content":{"text":"hi"}}"#, .badValue, "to.email"),
+            (#"{"channel":"email","to":{"email":"not-an-address"},"content":{"text":"hi"}}"#, .badValue, "to.email"),
+            (#"{"channel":"email","to":{"email":"a@b.example","timezone":"Mars/Olympus"},"content":{"text":"hi"}}"#, .badValue, "to.timezone"),
+            (#"{"channel":"email","to":{"email":"a@b.example","fax":"1"},"content":{"text":"hi"}}"#, .unknownField, "to.fax"),
+            (#"{"channel":"email","to":{"push":[{"platform":"apns"}]},"content":{"text":"hi"}}"#, .missingField, "to.push[0].token"),
+            (#"{"channel":"email","to":{"email":"a@b.example"},"template":"t","content":{"text":"hi"}}"#, .conflict, "content"),
+            (#"{"channel":"email","to":{"email":"a@b.example"}}"#, .missingField, "content"),
+            (#"{"channel":"email","to":{"email":"a@b.example"},"content":{"subject":"a\nb"}}"#, .badValue, "content.subject"),
+            (#"{"channel":"email","channel":"push","to":{"email":"a@b.example"},"content":{"text":"hi"}}"#, .invalidJSON, nil),
+            (#"{"channel":"email","to":{"email":"a@b.example"},"template":"../etc/passwd"}"#, .badValue, "template"),
+        ]
+        for (json, code, field) in cases {
+            do {
+                _ = try decode(json)
+                XCTFail("accepted: \(json)")
+            } catch {
+                XCTAssertEqual(error.code, code, json)
+                XCTAssertEqual(error.field, field, json)
+                XCTAssertFalse(error.detail.isEmpty)
+            }
+        }
+    }
+
+    func testNonUTF8IsInvalidJSON() {
+        XCTAssertThrowsError(try decoder.decode([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], fileName: "x.json"))
+    }
+}

@@ -1,0 +1,46 @@
+"""Fixtures for Herald's integration tests: the binary, daemons and webhook receivers that are always cleaned up."""
+import os
+from pathlib import Path
+
+import pytest
+
+from herald_harness import Daemon, Receiver
+
+
+@pytest.fixture(scope="session")
+def herald_bin():
+    path = os.environ.get("HERALD_BIN") or str(Path(__file__).resolve().parents[2] / ".build/debug/herald")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"herald binary not found at {path}: run `swift build` or set HERALD_BIN")
+    return path
+
+
+@pytest.fixture
+def make_daemon(herald_bin, tmp_path, request):
+    """make_daemon(channels, **settings) -> Daemon (not started); every daemon is killed at teardown."""
+    daemons = []
+
+    def factory(channels, root=None, **settings):
+        daemon = Daemon(herald_bin, root or tmp_path / f"herald{len(daemons)}", channels, **settings)
+        daemons.append(daemon)
+        return daemon
+
+    yield factory
+    for daemon in daemons:
+        daemon.kill()
+
+
+@pytest.fixture
+def make_receiver(tmp_path):
+    """make_receiver(plan=None, delay_ms=0) -> Receiver (listening); every receiver is stopped at teardown."""
+    receivers = []
+
+    def factory(plan=None, delay_ms=0, tls=None):
+        receiver = Receiver(tmp_path / f"receiver{len(receivers)}", plan, delay_ms, tls)
+        receivers.append(receiver)
+        return receiver
+
+    yield factory
+    for receiver in receivers:
+        receiver.stop()
+
