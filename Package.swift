@@ -57,13 +57,18 @@ let package = Package(
             path: "Plugins/Webhook", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(
+            name: "EmailPlugin",
+            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
+            path: "Plugins/Email", exclude: ["README.md", "sample.toml"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "FilePlugin", dependencies: ["HeraldPluginAPI"],
             path: "Plugins/File", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCore", "HeraldPluginAPI", "WebhookPlugin", "FilePlugin",
+                "HeraldCore", "HeraldPluginAPI", "WebhookPlugin", "EmailPlugin", "FilePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,6 +79,9 @@ let package = Package(
         .testTarget(name: "HeraldTransportTests", dependencies: ["HeraldTransport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebhookPluginTests", dependencies: ["WebhookPlugin", "HeraldPluginTesting", "HeraldCrypto"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmailPluginTests", dependencies: ["EmailPlugin", "HeraldPluginTesting", "HeraldCrypto"],
             swiftSettings: swiftSettings),
         .testTarget(name: "FilePluginTests", dependencies: ["FilePlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
     ]

@@ -461,6 +461,24 @@ paused = {"true" if paused else "false"}
 """
 
 
+def start_profiler(output, pid):
+    """`perf record` on the daemon alone for the timed part of a phase (--perf FILE); None without --perf."""
+    if not output:
+        return None
+    cmd = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "2000", "-g", "-p", str(pid), "-o", output]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    time.sleep(0.5)  # perf needs a moment to attach before the load starts
+    return proc
+
+
+def stop_profiler(proc, output):
+    if proc is None:
+        return
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    log(f"  profile written to {output} (perf report -i {output} --no-children)")
+
+
 def stopped_line(herald, code, stop_time):
     seen = "seen" if herald.stopping else "NOT seen"
     return (f"stopped with exit {code} in {stop_time:.2f} s (STOPPING=1 {seen}); last STATUS={herald.status!r}; "
@@ -491,6 +509,7 @@ def webhook_end_to_end(workdir, args, results, cleanup, port):
     log(f"  wrote {n:,} files into spool/tmp in {time.monotonic() - made:.2f} s")
 
     counter = LogCounter(os.path.join(directory, "log/delivery.log"))
+    profiler = start_profiler(args.perf, herald.pid)
     cpu_before = cpu_seconds(herald.pid)
     started = time.monotonic()
     rename_messages(spool, "w", 0, n)
@@ -498,6 +517,7 @@ def webhook_end_to_end(workdir, args, results, cleanup, port):
     timeout = args.timeout or 60 + n / 500
     intake = counter.wait_for("accepted", n, timeout, herald, started)
     delivered = counter.wait_for("delivered", n, timeout, herald, started) if intake else None
+    stop_profiler(profiler, args.perf)
     cpu = cpu_seconds(herald.pid) - cpu_before
     status = proc_status(herald.pid)
     code, stop_time = herald.stop()
@@ -696,6 +716,7 @@ def parse_args():
     parser.add_argument("--only", choices=["webhook", "queue"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
+    parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, configs) for inspection")
     parser.add_argument("--herald", default=os.environ.get("HERALD_BIN"), help="the binary (default $HERALD_BIN)")
     args = parser.parse_args()
