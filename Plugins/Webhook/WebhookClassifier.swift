@@ -35,6 +35,6 @@ enum WebhookClassifier {
     /// The first line of the reply body, shortened: enough for a log line, never a whole HTML error page.
     static func summary(_ body: [UInt8]) -> String {
         let text = String(decoding: body.prefix(200), as: UTF8.self)
-        return String(text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first ?? "")
+        return String(text.split(whereSeparator: \.isNewline).first ?? "")
     }
 }

@@ -33,11 +33,14 @@ public struct PluginLimits: Sendable, Equatable {
     public var maxConcurrency: Int
     /// Deliveries per second when the channel sets no `rate`; nil means unlimited.
     public var defaultRate: Double?
+    /// Deliveries in flight when the channel sets no `concurrency`; nil means the core's default (64).
+    public var defaultConcurrency: Int?
 
-    public init(maxBatch: Int = 1, maxConcurrency: Int = 16, defaultRate: Double? = nil) {
+    public init(maxBatch: Int = 1, maxConcurrency: Int = 16, defaultRate: Double? = nil, defaultConcurrency: Int? = nil) {
         self.maxBatch = maxBatch
         self.maxConcurrency = maxConcurrency
         self.defaultRate = defaultRate
+        self.defaultConcurrency = defaultConcurrency
     }
 }
 

@@ -4,13 +4,14 @@ import Synchronization
 
 /// The process's one libcurl multi handle, driven by a thread of its own with `curl_multi_poll`, so the connection
 /// pool, DNS cache and TLS session cache are shared by every transfer (PROTOCOLS §0.2). Async callers hand in a
-/// transfer and are resumed when libcurl reports it done. Not a general event loop: libcurl transfers only.
+/// batch of transfers (HTTP or SMTP) and are resumed when libcurl reports the last one done. Not a general event
+/// loop: libcurl transfers only.
 ///
 /// `@unchecked Sendable` is sound because the mutable state is split in two: `inbox` is guarded by a `Mutex`, and
 /// `multi`/`active` are touched only by the loop thread (after `init`, which runs before the thread starts).
 final class CurlMultiLoop: @unchecked Sendable {
     private struct Inbox {
-        var added: [CurlTransfer] = []
+        var added: [any CurlJob] = []
         var cancelled: [ObjectIdentifier] = []
     }
 
@@ -19,13 +20,16 @@ final class CurlMultiLoop: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
     }
 
+    /// The process's loop; HTTP and SMTP clients share it, and so its connection pool.
+    static let shared = CurlMultiLoop()
+
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(Inbox())
     /// Reset easy handles kept for reuse: creating one per request costs its 16 KiB receive buffer and more in
     /// malloc churn, which showed up as a tenth of the daemon's CPU in profiles.
     private let pool = Mutex<[IdleHandle]>([])
     private static let poolLimit = 512
-    private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    private var active: [UnsafeMutableRawPointer: any CurlJob] = [:]
 
     init() {
         curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -37,32 +41,32 @@ final class CurlMultiLoop: @unchecked Sendable {
         thread.start()
     }
 
-    /// Runs the requests concurrently and resumes the caller once, when all are done: one suspension per batch
-    /// instead of one task per request.
-    func perform(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, TransportError>] {
-        guard !requests.isEmpty else { return [] }
-        let group = CurlTransferGroup(count: requests.count)
-        var transfers: [CurlTransfer] = []
-        for (index, request) in requests.enumerated() {
+    /// Runs `count` transfers concurrently and resumes the caller once, when all are done: one suspension per
+    /// batch instead of one task per request. `make` configures transfer `index` on a pooled easy handle; when it
+    /// cannot, it reports the failure to the group itself and returns nil, and the handle goes back to the pool.
+    func perform<Value: Sendable>(
+        count: Int, missing: Value,
+        make: (_ index: Int, _ easy: UnsafeMutableRawPointer, _ group: CurlTransferGroup<Value>) -> (any CurlJob)?
+    ) async -> [Value] {
+        guard count > 0 else { return [] }
+        let group = CurlTransferGroup(count: count, missing: missing)
+        var jobs: [any CurlJob] = []
+        for index in 0..<count {
             guard let easy = pool.withLock({ $0.popLast()?.pointer }) ?? curl_easy_init() else {
-                group.finish(index, .failure(TransportError(curlCode: 27, message: "curl_easy_init failed: out of memory")))
+                group.finish(index, missing)
                 continue
             }
-            let transfer = CurlTransfer(easy: easy, request)
-            if let error = transfer.configure(request) {
+            guard let job = make(index, easy, group) else {
                 recycle(easy)
-                group.finish(index, .failure(error))
                 continue
             }
-            transfer.group = group
-            transfer.index = index
-            transfers.append(transfer)
+            jobs.append(job)
         }
-        let ids = transfers.map(ObjectIdentifier.init)
+        let ids = jobs.map { ObjectIdentifier($0) }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 if group.wait(continuation) { return }
-                inbox.withLock { $0.added.append(contentsOf: transfers) }
+                inbox.withLock { $0.added.append(contentsOf: jobs) }
                 curl_multi_wakeup(multi)
             }
         } onCancel: {
@@ -77,20 +81,22 @@ final class CurlMultiLoop: @unchecked Sendable {
                 defer { inbox = Inbox() }
                 return (inbox.added, inbox.cancelled)
             }
-            for transfer in added {
-                let code = curl_multi_add_handle(multi, transfer.easy)
+            for job in added {
+                let code = curl_multi_add_handle(multi, job.easy)
                 if code == CURLM_OK {
-                    active[transfer.easy] = transfer
+                    active[job.easy] = job
                 } else {
-                    let message = String(cString: curl_multi_strerror(code))
-                    recycle(transfer.easy)
-                    transfer.group?.finish(transfer.index, .failure(TransportError(curlCode: 2, message: message)))
+                    job.abandon(TransportError(curlCode: 2, message: String(cString: curl_multi_strerror(code))))
+                    recycle(job.easy)
                 }
             }
             if !cancelled.isEmpty {
                 let doomed = Set(cancelled)
-                for transfer in active.values where doomed.contains(ObjectIdentifier(transfer)) {
-                    complete(transfer, .failure(TransportError(curlCode: 42, message: "cancelled")))
+                for job in active.values where doomed.contains(ObjectIdentifier(job)) {
+                    curl_multi_remove_handle(multi, job.easy)
+                    active[job.easy] = nil
+                    job.abandon(TransportError(curlCode: 42, message: "cancelled"))
+                    recycle(job.easy)
                 }
             }
             var running: Int32 = 0
@@ -98,22 +104,18 @@ final class CurlMultiLoop: @unchecked Sendable {
             var queued: Int32 = 0
             while let message = curl_multi_info_read(multi, &queued) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                    let transfer = active[easy]
+                    let job = active[easy]
                 else { continue }
-                complete(transfer, transfer.finish(message.pointee.data.result))
+                let code = message.pointee.data.result
+                curl_multi_remove_handle(multi, easy)
+                active[easy] = nil
+                job.finish(Int(code.rawValue))
+                recycle(easy)
             }
             // With nothing to do, sleep until woken: an idle daemon must not spin.
             let timeout: Int32 = active.isEmpty ? 60_000 : 1_000
             _ = curl_multi_poll(multi, nil, 0, timeout, nil)
         }
-    }
-
-    private func complete(_ transfer: CurlTransfer, _ result: Result<HTTPResponse, TransportError>) {
-        curl_multi_remove_handle(multi, transfer.easy)
-        active[transfer.easy] = nil
-        recycle(transfer.easy)
-        transfer.group?.finish(transfer.index, result)
-        transfer.group = nil
     }
 
     private func recycle(_ easy: UnsafeMutableRawPointer) {

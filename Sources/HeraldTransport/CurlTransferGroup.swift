@@ -2,23 +2,26 @@ import Synchronization
 
 /// Collects the results of a batch of transfers and resumes the one waiting caller when the last arrives.
 /// Results may arrive before the caller starts waiting (a request that failed to configure), so both orders work.
-final class CurlTransferGroup: Sendable {
+final class CurlTransferGroup<Value: Sendable>: Sendable {
     private struct State {
-        var results: [Result<HTTPResponse, TransportError>?]
+        var results: [Value?]
         var remaining: Int
-        var continuation: CheckedContinuation<[Result<HTTPResponse, TransportError>], Never>?
+        var continuation: CheckedContinuation<[Value], Never>?
     }
 
     private let state: Mutex<State>
+    /// What a slot holds if it was never finished; only reachable through a bug, but never a crash.
+    private let missing: Value
 
-    init(count: Int) {
+    init(count: Int, missing: Value) {
         state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count))
+        self.missing = missing
     }
 
     /// Registers the waiter; returns true if everything had already finished (the continuation was resumed).
-    func wait(_ continuation: CheckedContinuation<[Result<HTTPResponse, TransportError>], Never>) -> Bool {
-        let done = state.withLock { state -> [Result<HTTPResponse, TransportError>]? in
-            guard state.remaining > 0 else { return Self.collect(state.results) }
+    func wait(_ continuation: CheckedContinuation<[Value], Never>) -> Bool {
+        let done = state.withLock { state -> [Value]? in
+            guard state.remaining > 0 else { return collect(state.results) }
             state.continuation = continuation
             return nil
         }
@@ -26,19 +29,19 @@ final class CurlTransferGroup: Sendable {
         return done != nil
     }
 
-    func finish(_ index: Int, _ result: Result<HTTPResponse, TransportError>) {
-        let resume = state.withLock { state -> (CheckedContinuation<[Result<HTTPResponse, TransportError>], Never>, [Result<HTTPResponse, TransportError>])? in
+    func finish(_ index: Int, _ result: Value) {
+        let resume = state.withLock { state -> (CheckedContinuation<[Value], Never>, [Value])? in
             guard state.results[index] == nil else { return nil }
             state.results[index] = result
             state.remaining -= 1
             guard state.remaining == 0, let continuation = state.continuation else { return nil }
             state.continuation = nil
-            return (continuation, Self.collect(state.results))
+            return (continuation, collect(state.results))
         }
         if let (continuation, results) = resume { continuation.resume(returning: results) }
     }
 
-    private static func collect(_ results: [Result<HTTPResponse, TransportError>?]) -> [Result<HTTPResponse, TransportError>] {
-        results.map { $0 ?? .failure(TransportError(curlCode: 42, message: "not run")) }
+    private func collect(_ results: [Value?]) -> [Value] {
+        results.map { $0 ?? missing }
     }
 }

@@ -4,18 +4,26 @@ public struct HTTPClient: Sendable {
     private let loop: CurlMultiLoop
 
     /// The process-wide client: one multi handle, one connection pool (PROTOCOLS §0.2).
-    public static let shared = HTTPClient(loop: CurlMultiLoop())
+    public static let shared = HTTPClient(loop: CurlMultiLoop.shared)
 
     private init(loop: CurlMultiLoop) {
         self.loop = loop
     }
 
     public func send(_ request: HTTPRequest) async -> Result<HTTPResponse, TransportError> {
-        await loop.perform([request])[0]
+        await send([request])[0]
     }
 
     /// Sends all requests at once over the shared pool; results in the same order. One suspension for the lot.
     public func send(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, TransportError>] {
-        await loop.perform(requests)
+        let missing = Result<HTTPResponse, TransportError>.failure(TransportError(curlCode: 42, message: "not run"))
+        return await loop.perform(count: requests.count, missing: missing) { index, easy, group in
+            let transfer = HTTPTransfer(easy: easy, requests[index], group: group, index: index)
+            if let error = transfer.configure(requests[index]) {
+                group.finish(index, .failure(error))
+                return nil
+            }
+            return transfer
+        }
     }
 }

@@ -1,6 +1,7 @@
+import EmailPlugin
 import FilePlugin
 import HeraldCore
 import WebhookPlugin
 
 /// The one list of channel plugins this build registers, by their `plugin = "…"` names.
-let builtinPlugins = PluginRegistry([FilePlugin.self, WebhookPlugin.self])
+let builtinPlugins = PluginRegistry([FilePlugin.self, WebhookPlugin.self, EmailPlugin.self])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from herald_harness import Daemon, Receiver
+from herald_harness import Daemon, Receiver, SMTPPeer, SMTPSink
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +44,26 @@ def make_receiver(tmp_path):
     for receiver in receivers:
         receiver.stop()
 
+
+
+@pytest.fixture
+def make_smtp(tmp_path):
+    """make_smtp(tls=None, require_tls=False, auth=None) -> SMTPPeer (aiosmtpd, listening); stopped at teardown."""
+    peers = []
+
+    def factory(**options):
+        peer = SMTPPeer(tmp_path / f"smtp{len(peers)}", **options)
+        peers.append(peer)
+        return peer
+
+    yield factory
+    for peer in peers:
+        peer.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    """Postfix smtp-sink on loopback, stopped at teardown."""
+    sink = SMTPSink()
+    yield sink
+    sink.stop()

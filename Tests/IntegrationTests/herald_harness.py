@@ -91,7 +91,9 @@ def toml_value(value):
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[ " + ", ".join(toml_value(v) for v in value) + " ]"
     raise TypeError(value)
 
 
@@ -280,3 +282,92 @@ class Receiver:
                 self.proc.wait(5)
         self.proc.stdout.close()
         self._stderr.close()
+
+
+class SMTPPeer:
+    """The SMTP peer (peers/smtp_server.py, aiosmtpd) in its own process: what it accepted, message by message."""
+
+    def __init__(self, root, tls=None, require_tls=False, auth=None):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._stderr = open(self.root / "smtp.stderr", "ab")
+        command = [sys.executable, str(HERE / "peers" / "smtp_server.py"), "--dir", str(self.root), "--lifetime", "900"]
+        if tls:
+            command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+        if require_tls:
+            command.append("--require-tls")
+        if auth:
+            command += ["--auth", auth]
+        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr)
+        self.port = _read_port(self.proc, "the SMTP peer")
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    def received(self):
+        """One dict per accepted message: envelope, tls, auth, peer address, and `raw` (the bytes as stored)."""
+        records = read_json_lines(self.root / "log.jsonl")
+        for record in records:
+            record["raw"] = Path(record["file"]).read_bytes()
+        return records
+
+    def stop(self):
+        _stop(self.proc)
+        self.proc.stdout.close()
+        self._stderr.close()
+
+
+class SMTPSink:
+    """Postfix's smtp-sink on loopback: accepts everything as fast as the wire allows, stores nothing."""
+
+    def __init__(self, backlog=256):
+        binary = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+        if not os.access(binary, os.X_OK):
+            raise AssertionError("smtp-sink not found: apt-get install postfix (make test-deps does)")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        # -c counts sessions and messages on stdout; -u: smtp-sink refuses to run as root without a user to become.
+        self.proc = subprocess.Popen([binary, "-u", "nobody", "-c", f"127.0.0.1:{self.port}", str(backlog)],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: _listening(self.port), 10, f"smtp-sink on port {self.port}")
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self):
+        _stop(self.proc)
+
+
+def smtp_channel(url, **extra):
+    """An `smtp` channel to a loopback peer, without TLS unless `extra` says otherwise."""
+    return {"name": "email", "plugin": "smtp", "url": url, "starttls": "none",
+            "from": "Kedai Contoh <news@shop.example>"} | extra
+
+
+def _read_port(proc, what):
+    os.set_blocking(proc.stdout.fileno(), False)
+    buffer = b""
+
+    def port():
+        nonlocal buffer
+        if proc.poll() is not None:
+            raise AssertionError(f"{what} exited with {proc.returncode}")
+        buffer += proc.stdout.read() or b""
+        return int(buffer.split(b"\n")[0]) if b"\n" in buffer else None
+
+    return wait_for(port, 15, f"{what}'s port")
+
+
+def _listening(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

@@ -8,7 +8,7 @@ public enum ConfigLoader {
         "spool", "state", "templates", "log", "retry", "intake", "channel", "drain_timeout",
     ]
     static let channelCoreKeys: Set<String> = [
-        "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause",
+        "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause", "domain_rate", "default_domain_rate",
     ]
 
     public static func load(path: String) throws(ConfigError) -> HeraldConfig {
@@ -110,6 +110,23 @@ public enum ConfigLoader {
                 rate = parsed
             }
             let concurrency = values["concurrency"] == nil ? nil : try core.int("concurrency", default: 1, in: 1...4096)
+            var domainRates: [String: Rate] = [:]
+            for (domain, text) in try core.stringTable("domain_rate") {
+                guard let parsed = Rate(text) else {
+                    throw core.error("domain_rate", "\(domain) = \"\(text)\" is not a rate like \"50/s\" or \"600/min\"")
+                }
+                guard !domain.isEmpty, domain.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
+                    throw core.error("domain_rate", "\"\(domain)\" is not a domain like gmail.com")
+                }
+                domainRates[domain.lowercased()] = parsed
+            }
+            var defaultDomainRate: Rate?
+            if let text = try core.string("default_domain_rate") {
+                guard let parsed = Rate(text) else {
+                    throw core.error("default_domain_rate", "\"\(text)\" is not a rate like \"20/s\"")
+                }
+                defaultDomainRate = parsed
+            }
             let batch = values["batch"] == nil ? nil : try core.int("batch", default: 1, in: 1...10_000)
             let channel = HeraldConfig.Channel(
                 name: name, plugin: plugin, rate: rate, concurrency: concurrency, batch: batch,
@@ -119,6 +136,8 @@ public enum ConfigLoader {
                 pluginConfig: PluginConfig(values: [:], file: file, scope: "channel \"\(name)\"", lines: lines))
             for key in channelCoreKeys { values[key] = nil }
             var bound = channel
+            bound.domainRates = domainRates
+            bound.defaultDomainRate = defaultDomainRate
             bound.pluginConfig.values = values
             channels.append(bound)
         }

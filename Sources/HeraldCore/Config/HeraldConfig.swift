@@ -34,6 +34,10 @@ public struct HeraldConfig: Sendable {
         public var paused: Bool
         /// How long a channel waits after a credentials error before trying again.
         public var credentialsPause: Duration
+        /// Per recipient domain (lower case), on top of `rate`: `domain_rate = { "gmail.com" = "50/s" }`.
+        public var domainRates: [String: Rate] = [:]
+        /// For every other recipient domain; nil: no per-domain limit.
+        public var defaultDomainRate: Rate?
         /// The keys the plugin reads.
         public var pluginConfig: PluginConfig
     }

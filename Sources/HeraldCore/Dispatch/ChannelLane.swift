@@ -19,6 +19,7 @@ final class ChannelLane: Sendable {
     private let preparer: DeliveryPreparer
     private let report: OutcomeReport
     private let inflight = Atomic<Int>(0)
+    private let domains: DomainLimiter?
     /// Until when (ms) the lane sends nothing: after a throttle or a credentials error.
     private let holdUntil = Atomic<Int64>(0)
 
@@ -27,6 +28,7 @@ final class ChannelLane: Sendable {
         self.shared = shared
         self.preparer = preparer
         report = OutcomeReport(channel: channel.name, plugin: channel.pluginName, mask: mask)
+        domains = DomainLimiter(rates: channel.domainRates, fallback: channel.defaultDomainRate)
     }
 
     var inFlight: Int { inflight.load(ordering: .relaxed) }
@@ -64,7 +66,8 @@ final class ChannelLane: Sendable {
                 }
                 let rows: [QueueRow]
                 do {
-                    rows = try shared.store.claim(channel: channel.name, limit: min(free, claimCap), now: now)
+                    rows = try shared.store.claim(
+                        channel: channel.name, limit: min(free, claimCap), now: now, excluding: domains?.held(now: now) ?? [])
                 } catch {
                     shared.logger.error("channel \(channel.name): cannot claim messages: \(error)")
                     await doorbell.wait(timeout: .seconds(1))
@@ -108,9 +111,15 @@ final class ChannelLane: Sendable {
         let now = Clock.nowMillis()
         var results: [Recorder.Result] = []
         var ready: [(Delivery, QueueRow, Message)] = []
+        var overBudget: [(id: String, until: Int64)] = []
         for row in rows {
             switch preparer.prepare(row, now: now) {
-            case .ready(let delivery, let row, let message): ready.append((delivery, row, message))
+            case .ready(let delivery, let row, let message):
+                if let until = domains?.admit(domain: row.domain, now: now) {
+                    overBudget.append((row.id, until))
+                } else {
+                    ready.append((delivery, row, message))
+                }
             case .expired(let row, let message):
                 results.append(report.result(row: row, message: message, outcome: nil, decision: .expire, now: now, latencyMs: nil))
             case .unsendable(let row, let message, let reply):
@@ -120,6 +129,7 @@ final class ChannelLane: Sendable {
                         decision: .fail(reason: "permanent: \(reply)"), now: now, latencyMs: nil))
             }
         }
+        releaseOverBudget(overBudget)
         if !ready.isEmpty {
             let started = ContinuousClock.now
             var outcomes = await channel.plugin.deliver(ready.map(\.0))
@@ -145,6 +155,19 @@ final class ChannelLane: Sendable {
             }
         }
         shared.recorder.submit(results)
+    }
+
+    /// Messages over their domain's rate go back to the queue, due when the domain has a token again.
+    private func releaseOverBudget(_ rows: [(id: String, until: Int64)]) {
+        guard !rows.isEmpty else { return }
+        do {
+            for (until, group) in Dictionary(grouping: rows, by: \.until) {
+                try shared.store.release(ids: group.map(\.id), dueAt: until)
+            }
+        } catch {
+            // They stay in flight until the next start requeues them: delayed, not lost.
+            shared.logger.error("channel \(channel.name): cannot hand rows over their domain rate back: \(error)")
+        }
     }
 
     /// Throttles and credential failures slow or stop the whole channel, not only the message.

@@ -12,6 +12,9 @@ public struct ChannelRuntime: Sendable {
     public var rate: Double?
     public var paused: Bool
     public var credentialsPause: Duration
+    /// Per recipient domain, messages per second; `defaultDomainRate` for domains not listed.
+    public var domainRates: [String: Double]
+    public var defaultDomainRate: Double?
 
     /// Deliveries in flight when the config does not say.
     public static let defaultConcurrency = 64
@@ -21,11 +24,13 @@ public struct ChannelRuntime: Sendable {
         name = config.name
         pluginName = config.plugin
         self.plugin = plugin
-        concurrency = max(1, min(config.concurrency ?? Self.defaultConcurrency, limits.maxConcurrency))
+        concurrency = max(1, min(config.concurrency ?? limits.defaultConcurrency ?? Self.defaultConcurrency, limits.maxConcurrency))
         // A batch never exceeds the deliveries allowed in flight.
         batch = max(1, min(config.batch ?? limits.maxBatch, limits.maxBatch, concurrency))
         rate = config.rate?.perSecond ?? limits.defaultRate
         paused = config.paused
         credentialsPause = config.credentialsPause
+        domainRates = config.domainRates.mapValues(\.perSecond)
+        defaultDomainRate = config.defaultDomainRate?.perSecond
     }
 }

@@ -97,7 +97,7 @@ public final class TemplateStore: Sendable {
 extension String {
     /// Subjects and titles are one line whatever the template did with whitespace.
     var singleLine: String {
-        split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { $0.trimmingCharacters(in: " \t") }
+        split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: " \t") }
             .filter { !$0.isEmpty }.joined(separator: " ")
     }
 }

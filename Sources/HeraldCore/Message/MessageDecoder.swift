@@ -129,7 +129,7 @@ public struct MessageDecoder: Sendable {
         try fields.rejectUnknown(Self.contentKeys)
         var content = RenderedContent()
         for part in RenderedContent.partNames { content[part] = try fields.string(part) }
-        if let subject = content.subject, subject.contains(where: { $0 == "\r" || $0 == "\n" }) {
+        if let subject = content.subject, subject.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
             throw IntakeError(.badValue, field: "content.subject", "must be one line: no CR or LF")
         }
         return content

@@ -10,6 +10,8 @@ public struct QueueRow: Sendable {
     public var attempts: Int
     public var campaign: String?
     public var stage: String?
+    /// The recipient's email domain, lower case; nil for messages without an email address.
+    public var domain: String?
     /// The message exactly as the producer wrote it; dropped once the message is delivered.
     public var body: [UInt8]
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HeraldPluginAPI
 
 /// The durable queue: one SQLite database in WAL mode under the state directory (DESIGN §1). Intake inserts
 /// batches in one transaction; the dispatcher claims due messages per channel and records outcomes in batches.
@@ -51,6 +52,10 @@ public final class QueueStore: Sendable {
                     CREATE INDEX message_due ON message(channel, state, due_at);
                     """)
         }
+        // The recipient's email domain, for per-domain rates: a claim can pass over a domain that is held.
+        migrator.registerMigration("v2-domain") { db in
+            try db.execute(sql: "ALTER TABLE message ADD COLUMN domain TEXT")
+        }
         return migrator
     }
 
@@ -60,8 +65,8 @@ public final class QueueStore: Sendable {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO message (id, channel, state, priority, created_at, due_at, expires_at, campaign, stage,
-                                         updated_at, body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING
+                                         updated_at, body, domain)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING
                     """)
             var inserted: [Bool] = []
             inserted.reserveCapacity(batch.count)
@@ -72,6 +77,7 @@ public final class QueueStore: Sendable {
                 try statement.execute(arguments: [
                     message.id, message.channel, state.rawValue, message.priority.rank, item.receivedAt, due,
                     message.expiresAt, message.campaign, message.stage, item.receivedAt, Data(item.body),
+                    message.to.email.flatMap(Self.domain(of:)),
                 ])
                 inserted.append(db.changesCount > 0)
             }
@@ -89,21 +95,33 @@ public final class QueueStore: Sendable {
         }
     }
 
-    /// Moves due deferred messages of `channel` to queued, then claims up to `limit` by priority then age.
-    public func claim(channel: String, limit: Int, now: Int64) throws -> [QueueRow] {
+    /// Moves due deferred messages of `channel` to queued, then claims up to `limit` by priority then age,
+    /// passing over messages to the recipient domains in `excluding` (held by their per-domain rate).
+    public func claim(channel: String, limit: Int, now: Int64, excluding: [String] = []) throws -> [QueueRow] {
         try pool.write { db in
             try db.cachedStatement(
                 sql: "UPDATE message SET state = 'queued' WHERE channel = ? AND state = 'deferred' AND due_at <= ?"
             ).execute(arguments: [channel, now])
             // One statement picks and marks the batch; RETURNING has no order, so sort afterwards.
+            let pick =
+                excluding.isEmpty
+                ? "channel = ? AND state = 'queued'"
+                : "channel = ? AND state = 'queued' AND (domain IS NULL OR domain NOT IN (SELECT value FROM json_each(?)))"
+            var arguments: StatementArguments = [now, channel]
+            if !excluding.isEmpty {
+                var list = JSONWriter()
+                list.value(.array(excluding.map { .string($0) }))
+                arguments += [String(decoding: list.bytes, as: UTF8.self)]
+            }
+            arguments += [limit]
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
                         UPDATE message SET state = 'inflight', updated_at = ?
-                        WHERE rowid IN (SELECT rowid FROM message WHERE channel = ? AND state = 'queued'
+                        WHERE rowid IN (SELECT rowid FROM message WHERE \(pick)
                                         ORDER BY priority DESC, created_at LIMIT ?)
-                        RETURNING id, priority, created_at, due_at, expires_at, attempts, campaign, stage, body
-                        """), arguments: [now, channel, limit])
+                        RETURNING id, priority, created_at, due_at, expires_at, attempts, campaign, stage, body, domain
+                        """), arguments: arguments)
             var claimed: [QueueRow] = []
             claimed.reserveCapacity(rows.count)
             for row in rows {
@@ -113,11 +131,18 @@ public final class QueueStore: Sendable {
                     QueueRow(
                         id: row[0], channel: channel, state: .inflight, priority: row[1], createdAt: row[2],
                         dueAt: row[3], expiresAt: row[4], attempts: row[5], campaign: row[6], stage: row[7],
-                        body: body.map { [UInt8]($0) } ?? []))
+                        domain: row[9], body: body.map { [UInt8]($0) } ?? []))
             }
             claimed.sort { ($0.priority, -$0.createdAt) > ($1.priority, -$1.createdAt) }
             return claimed
         }
+    }
+
+    /// The lower-cased domain of an address, the key of `domain_rate`.
+    static func domain(of email: String) -> String? {
+        guard let at = email.lastIndex(of: "@") else { return nil }
+        let domain = email[email.index(after: at)...]
+        return domain.isEmpty ? nil : domain.lowercased()
     }
 
     /// The earliest time a deferred message of `channel` becomes due.

@@ -4,7 +4,7 @@
 public struct TokenBucket: Sendable {
     public var rate: Double
     public var burst: Double
-    private var tokens: Double
+    private(set) var tokens: Double
     private var last: ContinuousClock.Instant
 
     /// - Parameters: rate: tokens per second; burst: the most that may go out at once after a quiet spell.
@@ -23,6 +23,20 @@ public struct TokenBucket: Sendable {
         tokens -= Double(count)
         guard tokens < 0 else { return .zero }
         return .milliseconds(Int64((-tokens / rate * 1000).rounded(.up)))
+    }
+}
+
+extension TokenBucket {
+    /// Takes one token if one is there and returns zero; otherwise takes nothing and returns how long until one
+    /// will be. For limits that turn work away (and hand it back to the queue) instead of running into debt.
+    public mutating func tryTake(now: ContinuousClock.Instant = .now) -> Duration {
+        let wait = take(1, now: now)
+        if wait > .zero { refund(1) }
+        return wait
+    }
+
+    mutating func refund(_ count: Int) {
+        tokens += Double(count)
     }
 }
 

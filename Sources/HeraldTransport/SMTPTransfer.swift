@@ -1,0 +1,130 @@
+import CCurl
+
+/// One mail transaction on a libcurl easy handle: the envelope, the message being uploaded, and the server's
+/// replies as they arrive (libcurl reports only the last reply's code; the text with its enhanced status code
+/// comes through the debug callback, PROTOCOLS §1.2). Not for reuse: one message, one transfer.
+///
+/// `@unchecked Sendable` is sound for the reason `HTTPTransfer` gives: configured by the calling task, then owned
+/// by the loop thread alone, where libcurl's callbacks also run.
+final class SMTPTransfer: CurlJob, @unchecked Sendable {
+    let easy: UnsafeMutableRawPointer
+    private let group: CurlTransferGroup<SMTPResponse>
+    private let index: Int
+    private var recipients: UnsafeMutablePointer<curl_slist>?
+    private let message: UnsafeMutableRawBufferPointer
+    /// The message's length; `message` is never empty (an allocation of zero bytes has no base address).
+    private let length: Int
+    private var sent = 0
+    /// The lines of the reply being read, until its last line (`250 …` after `250-…`) completes it.
+    private var pendingLines: [Substring] = []
+    private var lastReply: SMTPReply?
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    init(easy: UnsafeMutableRawPointer, _ request: SMTPRequest, group: CurlTransferGroup<SMTPResponse>, index: Int) {
+        self.easy = easy
+        self.group = group
+        self.index = index
+        length = request.message.count
+        message = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, length), alignment: 1)
+        request.message.withUnsafeBytes { message.copyMemory(from: $0) }
+        errorBuffer.initialize(to: 0)
+    }
+
+    deinit {
+        curl_slist_free_all(recipients)
+        message.deallocate()
+        errorBuffer.deallocate()
+    }
+
+    /// Sets every option of `request`; the first option libcurl refuses becomes the error.
+    func configure(_ request: SMTPRequest) -> TransportError? {
+        // libcurl 7.88 puts envelope addresses on the wire verbatim: CR or LF there would inject SMTP commands.
+        for address in [request.mailFrom, request.recipient]
+        where address.utf8.contains(where: { $0 < 32 || $0 == 127 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
+            return TransportError(curlCode: 43, message: "envelope address \"\(address.debugDescription)\" has control characters or angle brackets")
+        }
+        var options = CurlOptions(easy)
+        options.setCommon(
+            timeout: request.timeout, connectTimeout: request.connectTimeout, caFile: request.caFile,
+            protocols: Int(CURLPROTO_SMTP | CURLPROTO_SMTPS), errorBuffer: errorBuffer)
+        options.set(CURLOPT_URL, request.url)
+        switch request.tls {
+        case .required: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        case .opportunistic: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue))
+        case .none: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
+        }
+        if let username = request.username { options.set(CURLOPT_USERNAME, username) }
+        if let password = request.password { options.set(CURLOPT_PASSWORD, password) }
+        if let login = request.loginOptions { options.set(CURLOPT_LOGIN_OPTIONS, login) }
+        if request.freshConnection { options.set(CURLOPT_FRESH_CONNECT, 1) }
+        options.set(CURLOPT_MAIL_FROM, "<\(request.mailFrom)>")
+        recipients = curl_slist_append(nil, "<\(request.recipient)>")
+        options.set(CURLOPT_MAIL_RCPT, recipients)
+        options.set(CURLOPT_UPLOAD, 1)
+        options.check(herald_easy_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(length)))
+
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        options.set(CURLOPT_READFUNCTION, callback: smtpReadMessage)
+        options.set(CURLOPT_READDATA, pointer: me)
+        // The debug callback is the only way libcurl hands over the replies' text; VERBOSE turns it on.
+        options.check(herald_easy_setopt_debug_cb(easy, smtpDebug))
+        options.set(CURLOPT_DEBUGDATA, pointer: me)
+        options.set(CURLOPT_VERBOSE, 1)
+        return options.error
+    }
+
+    func finish(_ code: Int) {
+        let curlCode = CURLcode(UInt32(code))
+        var connects = 0
+        _ = herald_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
+        var error: TransportError?
+        if curlCode != CURLE_OK {
+            error = TransportError(curlCode: code, message: curlErrorMessage(curlCode, buffer: errorBuffer))
+        }
+        group.finish(index, SMTPResponse(reply: lastReply, error: error, reusedConnection: connects == 0))
+    }
+
+    func abandon(_ error: TransportError) {
+        group.finish(index, SMTPResponse(reply: lastReply, error: error))
+    }
+
+    fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+        let count = min(capacity, length - sent)
+        guard count > 0, let base = message.baseAddress else { return 0 }
+        UnsafeMutableRawPointer(buffer).copyMemory(from: base + sent, byteCount: count)
+        sent += count
+        return count
+    }
+
+    /// Lines the server sent; each completes a reply when its code is followed by a space rather than a dash.
+    fileprivate func received(_ text: Substring) {
+        for line in text.split(whereSeparator: \.isNewline) {
+            let bytes = Array(line.utf8.prefix(4))
+            guard bytes.count >= 3, bytes[0...2].allSatisfy({ (48...57).contains($0) }) else { continue }
+            pendingLines.append(line.dropFirst(4))
+            if bytes.count == 3 || bytes[3] == UInt8(ascii: " ") {
+                let code = bytes[0...2].reduce(0) { $0 * 10 + Int($1 - 48) }
+                // 221 answers the QUIT libcurl sends when it closes a connection after a failure: keep the reply
+                // that failed the transaction instead.
+                if code != 221 { lastReply = SMTPReply(code: code, text: pendingLines.joined(separator: " ")) }
+                pendingLines = []
+            }
+        }
+    }
+}
+
+private let smtpReadMessage: herald_curl_data_cb = { buffer, size, count, userdata in
+    guard let buffer, let userdata else { return 0 }
+    let transfer = Unmanaged<SMTPTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    return transfer.read(into: buffer, capacity: size * count)
+}
+
+private let smtpDebug: herald_curl_debug_cb = { _, type, data, size, userdata in
+    guard type == CURLINFO_HEADER_IN, let data, let userdata else { return 0 }
+    let transfer = Unmanaged<SMTPTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    let text = data.withMemoryRebound(to: UInt8.self, capacity: size) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: size), as: UTF8.self)
+    }
+    transfer.received(Substring(text))
+    return 0
+}
