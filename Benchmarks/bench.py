@@ -39,6 +39,8 @@ import time
 TARGET_WEBHOOK = 15_000  # msgs/s
 TARGET_INTAKE = 20_000  # files/s
 TARGET_QUEUE_RSS_MB = 64
+TARGET_SMTP = 6_000  # msgs/s
+PEER_SMTP_DOC = 12_800  # msgs/s, smtp-source -> smtp-sink with connection reuse (BENCHMARKS.md)
 PEER_FS_C = 25_300  # files/s, rename + read + unlink, C loop on ext4 (BENCHMARKS.md)
 PEER_WRK_DOC = 66_700  # req/s, wrk -> nginx (BENCHMARKS.md)
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -450,6 +452,89 @@ def phase_peers(workdir, args, results, cleanup):
             log(f"  wrk -t1 -c32 -d5s, 600-byte POST -> nginx return 204: {fmt_rate(wrk)} req/s")
 
 
+EMAIL_MESSAGE = ('{"id":"%s-%d","channel":"%s","to":{"email":"a%d@example.com","name":"Ana"},"campaign":"bench",'
+                 '"stage":"conversion","content":{"subject":"Your cart is waiting",'
+                 '"text":"Hi Ana, the serum you picked is still in your cart.",'
+                 '"html":"<p>Hi Ana, the <b>serum</b> you picked is still in your cart.</p>"}}\n')
+
+
+def start_smtp_sink(cleanup):
+    binary = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+    if not os.access(binary, os.X_OK):
+        raise RuntimeError("smtp-sink not found: apt-get install postfix")
+    port = free_port()
+    proc = cleanup.process(subprocess.Popen([binary, "-u", "nobody", "-c", f"127.0.0.1:{port}", "1024"],
+                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL), "smtp-sink")
+    if not wait_for_port(port, 10):
+        raise RuntimeError("smtp-sink did not listen")
+    return proc, port
+
+
+def run_smtp_source(port, count):
+    """The SMTP wire limit here: smtp-source with 32 sessions and connection reuse (-d), msgs/s."""
+    binary = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
+    if not os.access(binary, os.X_OK):
+        return None
+    started = time.monotonic()
+    result = subprocess.run([binary, "-d", "-s", "32", "-m", str(count), "-l", "600", f"127.0.0.1:{port}"],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+    return count / (time.monotonic() - started) if result.returncode == 0 else None
+
+
+def phase_smtp(workdir, args, results, cleanup):
+    """N emails (text + HTML, MIME-built, optionally DKIM-signed) to Postfix's smtp-sink, end to end."""
+    n = args.messages
+    log(f"\n== smtp: {n:,} messages -> smtp-sink, concurrency 32 ==")
+    _, port = start_smtp_sink(cleanup)
+    wire = run_smtp_source(port, n)
+    results["smtp_source"] = wire
+    log(f"  peer: smtp-source -d -s 32 -> smtp-sink: {fmt_rate(wire)} msgs/s")
+    for label, dkim in (("no DKIM", None), ("DKIM ed25519", "ed25519")):
+        directory = os.path.join(workdir, f"smtp-{dkim or 'plain'}")
+        os.makedirs(directory)
+        extra = ""
+        if dkim:
+            key = os.path.join(directory, "dkim.pem")
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ed25519
+            with open(key, "wb") as f:
+                f.write(ed25519.Ed25519PrivateKey.generate().private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+            extra = f'dkim = {{ domain = "shop.example", selector = "s1", key_file = "{key}" }}\n'
+        channel = (f'name = "email"\nplugin = "smtp"\nurl = "smtp://127.0.0.1:{port}"\nstarttls = "none"\n'
+                   f'from = "Shop <news@shop.example>"\nconcurrency = 32\n{extra}'
+                   + os.environ.get("BENCH_SMTP_KEYS", "").replace(";", "\n") + "\n")
+        config = write_config(directory, [channel])
+        herald = Herald(args.herald, config, cleanup)
+        herald.wait_ready(30)
+        spool = os.path.join(directory, "spool")
+        for i in range(n):
+            with open(f"{spool}/tmp/m-{i}", "w") as f:
+                f.write(EMAIL_MESSAGE % ("m", i, "email", i))
+        counter = LogCounter(os.path.join(directory, "log/delivery.log"))
+        profiler = start_profiler(args.perf and dkim is None and args.perf + ".smtp", herald.pid)
+        cpu_before = cpu_seconds(herald.pid)
+        started = time.monotonic()
+        rename_messages(spool, "m", 0, n)
+        timeout = args.timeout or 60 + n / 200
+        delivered = counter.wait_for("delivered", n, timeout, herald, started)
+        stop_profiler(profiler, args.perf and args.perf + ".smtp")
+        cpu = cpu_seconds(herald.pid) - cpu_before
+        status = proc_status(herald.pid)
+        code, stop_time = herald.stop()
+        counter.poll()
+        counter.close()
+        report_wait("delivered", n, delivered, counter, timeout)
+        key = "smtp" if dkim is None else "smtp_dkim"
+        results[key] = n / delivered if delivered else None
+        results[key + "_rss"] = status.get("VmHWM", 0) / 1024
+        log(f"  {label}: {fmt_rate(results[key])} msgs/s (first rename -> last delivered), daemon CPU {cpu:.2f} s "
+            f"({1e6 * cpu / max(1, counter.counts['delivered']):.0f} µs per message), "
+            f"peak RSS {results[key + '_rss']:.1f} MB")
+        log(f"  events: {counter.summary()}")
+        log(f"  {stopped_line(herald, code, stop_time)}")
+
+
 def webhook_channel(port, paused=False):
     return f"""
 name = "webhook"
@@ -688,6 +773,14 @@ def summary(results):
         row("webhook intake (files/s)", fmt_rate(results.get("webhook_intake")), "")
         row("webhook backlog drain, delivery only (msgs/s)", fmt_rate(results.get("webhook_backlog")), "")
         row("webhook peak RSS (MB)", f"{results.get('webhook_rss', 0):.1f}", "")
+    if "smtp" in results:
+        rate, wire = results.get("smtp"), results.get("smtp_source")
+        note = f"{100 * rate / wire:.0f}% of smtp-source" if rate and wire else ""
+        row("smtp delivery to smtp-sink (msgs/s)", fmt_rate(rate), f">= {TARGET_SMTP:,}",
+            check(rate, lambda v: v >= TARGET_SMTP) + ("  " + note if note else ""))
+        row("smtp delivery, DKIM ed25519 (msgs/s)", fmt_rate(results.get("smtp_dkim")), "")
+        row("smtp peak RSS (MB)", f"{results.get('smtp_rss', 0):.1f}", "")
+        row("peer: smtp-source -> smtp-sink (msgs/s)", fmt_rate(wire), f"doc: {PEER_SMTP_DOC:,}")
     if "intake" in results:
         rate = results.get("intake")
         note = f"{100 * rate / fs:.0f}% of Python fs" if rate and fs else ""
@@ -713,10 +806,10 @@ def parse_args():
     parser.add_argument("--messages", type=int, default=20_000, help="webhook phase size (default 20,000)")
     parser.add_argument("--queue", type=int, default=1_000_000, help="queue phase size (default 1,000,000)")
     parser.add_argument("--batch", type=int, default=100_000, help="files per rename batch in the queue phase")
-    parser.add_argument("--only", choices=["webhook", "queue"], help="run one phase (plus the peers)")
+    parser.add_argument("--only", choices=["webhook", "smtp", "queue"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
-    parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run")
+    parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE) and the smtp run (FILE.smtp)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, configs) for inspection")
     parser.add_argument("--herald", default=os.environ.get("HERALD_BIN"), help="the binary (default $HERALD_BIN)")
     args = parser.parse_args()
@@ -750,7 +843,7 @@ def main():
     args.herald = snapshot_binary(args.herald, workdir)
     try:
         phase_peers(workdir, args, results, cleanup)
-        for name, phase in (("webhook", phase_webhook), ("queue", phase_queue)):
+        for name, phase in (("webhook", phase_webhook), ("smtp", phase_smtp), ("queue", phase_queue)):
             if args.only in (None, name):
                 try:
                     phase(workdir, args, results, cleanup)

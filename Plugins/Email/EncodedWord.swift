@@ -55,9 +55,16 @@ enum EncodedWord {
         return folded.longest <= hardLimit ? folded.value : nil
     }
 
-    /// True when the text can appear in a header as is: printable US-ASCII, SP and HTAB only.
+    /// True when the text can appear in a header as is: printable US-ASCII, SP and HTAB only, and no `=?`, which a
+    /// decoder could take for the start of an encoded-word and show as something else.
     static func isPlain(_ text: String) -> Bool {
-        text.utf8.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            guard (byte >= 0x20 && byte < 0x7F) || byte == 0x09 else { return false }
+            if previous == UInt8(ascii: "="), byte == UInt8(ascii: "?") { return false }
+            previous = byte
+        }
+        return true
     }
 
     /// Splits ASCII text into foldable tokens: each is a whitespace run followed by a non-whitespace run, so a fold
@@ -140,7 +147,8 @@ enum EncodedWord {
         for (index, token) in tokens.enumerated() {
             if line + token.count > limit && line > 0 {
                 let foldable = token.first == 0x20 || token.first == 0x09
-                let movable = index == 0 && token.starts(with: [UInt8(ascii: "="), UInt8(ascii: "?")])
+                let movable =
+                    index == 0 && token.starts(with: [UInt8(ascii: "="), UInt8(ascii: "?")])
                     && token.count < limit
                 if foldable || movable {
                     longest = max(longest, line)

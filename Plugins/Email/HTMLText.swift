@@ -3,6 +3,31 @@
 /// comments skipped, basic entities decoded, block ends turned into line breaks, links kept as `text (url)`, runs of
 /// blank lines collapsed. A one-pass, byte-level converter, not an HTML parser: no CSS, no table layout, no `<pre>`.
 enum HTMLText {
+    enum Kind { case lineBreak, paragraph, block, listItem, image, link, hidden }
+
+    /// The tags that shape the text, by packed name (see `key`); every other tag just disappears. A short linear scan
+    /// of integers: hashing a String per tag cost more than the rest of the conversion.
+    private static let kinds: [(key: UInt64, kind: Kind)] = {
+        let blocks = ["div", "tr", "table", "ul", "ol", "blockquote", "hr", "section", "header", "footer", "center"]
+        let names: [(String, Kind)] =
+            [("br", .lineBreak), ("li", .listItem), ("img", .image), ("a", .link)]
+            + ["p", "h1", "h2", "h3", "h4", "h5", "h6"].map { ($0, .paragraph) } + blocks.map { ($0, .block) }
+            + ["script", "style", "title", "template"].map { ($0, .hidden) }
+        return names.map { (key(Array($0.0.utf8)[...]), $0.1) }
+    }()
+
+    /// A tag name as one integer: its first 7 bytes lowercased, and its length in the top byte.
+    static func key(_ name: ArraySlice<UInt8>) -> UInt64 {
+        var key = UInt64(min(name.count, 255)) << 56
+        for (offset, byte) in name.prefix(7).enumerated() { key |= UInt64(lowercase(byte)) << (8 * offset) }
+        return key
+    }
+
+    static func kind(of name: ArraySlice<UInt8>) -> Kind? {
+        let key = key(name)
+        return kinds.first { $0.key == key }?.kind
+    }
+
     static func plainText(_ html: String) -> String {
         let input = Array(html.utf8)
         var text = TextBuffer(capacity: input.count)
@@ -16,31 +41,37 @@ enum HTMLText {
                 continue
             }
             guard byte == UInt8(ascii: "<"), let tag = Tag.parse(input, at: index) else {
-                if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C {
+                if isSpace(byte) {
                     text.space()
-                } else {
-                    text.append(byte)
+                    index += 1
+                    continue
                 }
+                // A run of ordinary text goes in at once.
+                let start = index
                 index += 1
+                while index < input.count, !isSpace(input[index]), input[index] != UInt8(ascii: "<"),
+                    input[index] != UInt8(ascii: "&")
+                {
+                    index += 1
+                }
+                text.append(contentsOf: input[start..<index])
                 continue
             }
             index = tag.end
-            switch tag.name {
-            case "br": text.lineBreak()
-            case "p", "h1", "h2", "h3", "h4", "h5", "h6": text.breaks(2)
-            case "div", "tr", "table", "ul", "ol", "blockquote", "hr", "section", "header", "footer", "center":
-                text.breaks(1)
-            case "li":
+            switch tag.kind {
+            case .lineBreak: text.lineBreak()
+            case .paragraph: text.breaks(2)
+            case .block: text.breaks(1)
+            case .listItem:
                 text.breaks(1)
                 if !tag.closing { "- ".utf8.forEach { text.append($0) } }
-            case "img": if let alt = tag.alt, !tag.closing { alt.forEach { text.append($0) } }
-            case "a" where !tag.closing: link = (tag.href ?? [], text.count)
-            case "a":
+            case .image: if let alt = tag.alt, !tag.closing { text.append(contentsOf: alt[...]) }
+            case .link where !tag.closing: link = (tag.href ?? [], text.count)
+            case .link:
                 if let open = link { text.closeLink(href: open.href, textStart: open.start) }
                 link = nil
-            case "script", "style", "title", "template":
-                if !tag.closing { index = skipContent(of: tag.name, in: input, from: index) }
-            default: break
+            case .hidden: if !tag.closing { index = skipContent(of: input[tag.name], in: input, from: index) }
+            case nil: break
             }
         }
         return text.finish()
@@ -48,8 +79,8 @@ enum HTMLText {
 
     /// Index after `</name…>`, or `from` when there is no closing tag, so a broken document loses a tag, never the
     /// rest of its text.
-    private static func skipContent(of name: String, in input: [UInt8], from: Int) -> Int {
-        let closing = Array("</\(name)".utf8)
+    private static func skipContent(of name: ArraySlice<UInt8>, in input: [UInt8], from: Int) -> Int {
+        let closing = Array("</".utf8) + name.map(lowercase)
         var index = from
         while index + closing.count <= input.count {
             if input[index] == UInt8(ascii: "<"),
@@ -92,17 +123,13 @@ enum HTMLText {
 
     static func decodeEntities(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         let input = Array(bytes)
+        guard input.contains(UInt8(ascii: "&")) else { return input }
         var out: [UInt8] = []
-        out.reserveCapacity(input.count)
         var index = 0
         while index < input.count {
-            if input[index] == UInt8(ascii: "&"), let (decoded, end) = entity(input, at: index) {
-                out.append(contentsOf: decoded)
-                index = end
-            } else {
-                out.append(input[index])
-                index += 1
-            }
+            let decoded = input[index] == UInt8(ascii: "&") ? entity(input, at: index) : nil
+            out.append(contentsOf: decoded?.bytes ?? [input[index]])
+            index = decoded?.end ?? index + 1
         }
         return out
     }
@@ -110,12 +137,18 @@ enum HTMLText {
     static func lowercase(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
     }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C
+    }
 }
 
-/// One tag: its lowercased name, whether it closes, the `href`/`alt` it carries, and the index after its `>`.
+/// One tag: its name and kind, whether it closes, the `href`/`alt` it carries, and the index after its `>`.
 /// Comments, `<!DOCTYPE>` and `<?…?>` parse as nameless tags so they vanish; a `<` that starts no tag is text.
 private struct Tag {
-    var name = ""
+    /// Where the name is in the input; a range rather than a slice, which would retain the input per tag.
+    var name: Range<Int> = 0..<0
+    var kind: HTMLText.Kind?
     var closing = false
     var href: [UInt8]?
     var alt: [UInt8]?
@@ -138,20 +171,21 @@ private struct Tag {
         let nameStart = index
         while index < input.count, isNameByte(input[index]) { index += 1 }
         guard index > nameStart, isLetter(input[nameStart]) else { return nil }
-        tag.name = String(decoding: input[nameStart..<index].map(HTMLText.lowercase), as: UTF8.self)
-        // Attributes: name[=value], values quoted with " or ' or bare; only href and alt are kept.
+        tag.name = nameStart..<index
+        tag.kind = HTMLText.kind(of: input[tag.name])
+        // Attributes: name[=value], values quoted with " or ' or bare; only href and alt are kept (and decoded).
         while index < input.count, input[index] != UInt8(ascii: ">") {
             let attributeStart = index
             while index < input.count, isNameByte(input[index]) { index += 1 }
-            let attribute = String(decoding: input[attributeStart..<index].map(HTMLText.lowercase), as: UTF8.self)
+            let attribute = input[attributeStart..<index]
             guard index > attributeStart else {
                 index += 1  // whitespace, `/` or junk between attributes
                 continue
             }
-            while index < input.count, input[index] == 0x20 || input[index] == 0x0A || input[index] == 0x09 { index += 1 }
+            while index < input.count, HTMLText.isSpace(input[index]) { index += 1 }
             guard index < input.count, input[index] == UInt8(ascii: "=") else { continue }
             index += 1
-            while index < input.count, input[index] == 0x20 || input[index] == 0x0A || input[index] == 0x09 { index += 1 }
+            while index < input.count, HTMLText.isSpace(input[index]) { index += 1 }
             guard index < input.count else { break }
             let quote = input[index]
             let quoted = quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'")
@@ -159,14 +193,16 @@ private struct Tag {
             let valueStart = index
             while index < input.count {
                 let byte = input[index]
-                if quoted ? byte == quote : (byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == UInt8(ascii: ">")) {
-                    break
-                }
+                if quoted ? byte == quote : (HTMLText.isSpace(byte) || byte == UInt8(ascii: ">")) { break }
                 index += 1
             }
-            let value = HTMLText.decodeEntities(input[valueStart..<index])
+            let value = input[valueStart..<index]
             if quoted, index < input.count { index += 1 }
-            if attribute == "href" { tag.href = value } else if attribute == "alt" { tag.alt = value }
+            if equalsIgnoringCase(attribute, "href") {
+                tag.href = HTMLText.decodeEntities(value)
+            } else if equalsIgnoringCase(attribute, "alt") {
+                tag.alt = HTMLText.decodeEntities(value)
+            }
         }
         tag.end = min(index + 1, input.count)
         return tag
@@ -177,7 +213,16 @@ private struct Tag {
         return (from...(input.count - needle.count)).first { input[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
-    private static func isLetter(_ byte: UInt8) -> Bool { HTMLText.lowercase(byte) >= 0x61 && HTMLText.lowercase(byte) <= 0x7A }
+    private static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ name: StaticString) -> Bool {
+        bytes.count == name.utf8CodeUnitCount
+            && zip(bytes, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)).allSatisfy {
+                HTMLText.lowercase($0) == $1
+            }
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        HTMLText.lowercase(byte) >= 0x61 && HTMLText.lowercase(byte) <= 0x7A
+    }
 
     private static func isNameByte(_ byte: UInt8) -> Bool {
         isLetter(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ":")
@@ -198,6 +243,14 @@ private struct TextBuffer {
         if pendingSpace, !bytes.isEmpty, newlines == 0 { bytes.append(0x20) }
         pendingSpace = false
         bytes.append(byte)
+        newlines = 0
+    }
+
+    mutating func append(contentsOf run: ArraySlice<UInt8>) {
+        guard !run.isEmpty else { return }
+        if pendingSpace, !bytes.isEmpty, newlines == 0 { bytes.append(0x20) }
+        pendingSpace = false
+        bytes.append(contentsOf: run)
         newlines = 0
     }
 
@@ -225,12 +278,12 @@ private struct TextBuffer {
             !label.elementsEqual(href), !label.elementsEqual(bare)
         else { return }
         if label.isEmpty || newlines > 0 {
-            href.forEach { append($0) }
+            append(contentsOf: href[...])
             return
         }
         space()
-        "(".utf8.forEach { append($0) }
-        href.forEach { append($0) }
+        append(UInt8(ascii: "("))
+        append(contentsOf: href[...])
         append(UInt8(ascii: ")"))
     }
 

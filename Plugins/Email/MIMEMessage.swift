@@ -29,27 +29,53 @@ struct MIMEMessage {
     /// The complete message. `boundary` is used as is; `makeBoundary()` gives one that cannot occur in the parts
     /// (see there).
     func render(boundary: String) throws(MailFormatError) -> [UInt8] {
-        try from.validate(field: "from")
-        try to.validate(field: "to")
-        try MailHeaders.rejectControls(subject, field: "subject", allowTab: true)
-        let idBytes = messageID.utf8
-        guard idBytes.first == UInt8(ascii: "<"), idBytes.last == UInt8(ascii: ">"), idBytes.count <= 250,
-            idBytes.contains(UInt8(ascii: "@")), idBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
-        else {
-            throw MailFormatError(field: "message_id", reason: "a Message-ID looks like <unique.1760435706000@example.com>")
-        }
         guard (1...70).contains(boundary.utf8.count), boundary.utf8.allSatisfy(Self.isBoundaryByte) else {
             throw MailFormatError(field: "boundary", reason: "a MIME boundary is 1–70 letters, digits and '()+_,-./:=?")
         }
-        let plain = text ?? html.map(HTMLText.plainText)
-        guard let plain else {
+        guard let plain = text ?? html.map(HTMLText.plainText) else {
             throw MailFormatError(.missingBody, field: "content", reason: "an email needs a text or an html body")
         }
         let textBody = Self.canonical(plain)
         let htmlBody = html.map(Self.canonical)
-
         var out: [UInt8] = []
+        // Base64 grows a body by 4/3 plus line breaks; mostly-ASCII quoted-printable by less.
         out.reserveCapacity(1024 + (textBody.count + (htmlBody?.count ?? 0)) * 14 / 10)
+        try writeHeaders(into: &out)
+        guard let htmlBody else {
+            Self.part(type: "text/plain", body: textBody, into: &out)
+            // Quoted-printable already ends on the body's final line break; base64 lines do not.
+            if !Self.endsWithCRLF(out) { out.append(contentsOf: [0x0D, 0x0A]) }
+            return out
+        }
+        let type = "multipart/alternative; boundary=\"\(boundary)\""
+        Self.field("Content-Type", EncodedWord.refold(type, fieldName: "Content-Type") ?? type, into: &out)
+        out.append(contentsOf: [0x0D, 0x0A])
+        let delimiter = Array("--\(boundary)".utf8)
+        for (type, body) in [("text/plain", textBody), ("text/html", htmlBody)] {
+            out.append(contentsOf: delimiter)
+            out.append(contentsOf: [0x0D, 0x0A])
+            Self.part(type: type, body: body, into: &out)
+            // The CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1), not to the part.
+            out.append(contentsOf: [0x0D, 0x0A])
+        }
+        out.append(contentsOf: delimiter)
+        out.append(contentsOf: Array("--\r\n".utf8))
+        return out
+    }
+
+    /// Date through MIME-Version, then the extra headers, each checked again: a value built by hand (a recipient's
+    /// display name set after parsing) must not slip past the rules the parsers enforce.
+    private func writeHeaders(into out: inout [UInt8]) throws(MailFormatError) {
+        try from.validate(field: "from")
+        try to.validate(field: "to")
+        try MailHeaders.rejectControls(subject, field: "subject", allowTab: true)
+        let id = messageID.utf8
+        guard id.first == UInt8(ascii: "<"), id.last == UInt8(ascii: ">"), id.count <= 250,
+            id.contains(UInt8(ascii: "@")), id.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else {
+            throw MailFormatError(
+                field: "message_id", reason: "a Message-ID looks like <unique.1760435706000@example.com>")
+        }
         Self.field("Date", Self.rfc5322Date(date), into: &out)
         Self.field("From", from.headerValue(fieldName: "From"), into: &out)
         Self.field("To", to.headerValue(fieldName: "To"), into: &out)
@@ -64,26 +90,6 @@ struct MIMEMessage {
             }
             Self.field(header.name, try Self.fieldValue(header.value, name: header.name, field: field), into: &out)
         }
-        if let htmlBody {
-            let type = "multipart/alternative; boundary=\"\(boundary)\""
-            Self.field("Content-Type", EncodedWord.refold(type, fieldName: "Content-Type") ?? type, into: &out)
-            out.append(contentsOf: [0x0D, 0x0A])
-            let delimiter = Array("--\(boundary)".utf8)
-            for (type, body) in [("text/plain", textBody), ("text/html", htmlBody)] {
-                out.append(contentsOf: delimiter)
-                out.append(contentsOf: [0x0D, 0x0A])
-                Self.part(type: type, body: body, into: &out)
-                // The CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1), not to the part.
-                out.append(contentsOf: [0x0D, 0x0A])
-            }
-            out.append(contentsOf: delimiter)
-            out.append(contentsOf: Array("--\r\n".utf8))
-        } else {
-            Self.part(type: "text/plain", body: textBody, into: &out)
-            // Quoted-printable already ends on the body's final line break; base64 lines do not.
-            if !Self.endsWithCRLF(out) { out.append(contentsOf: [0x0D, 0x0A]) }
-        }
-        return out
     }
 
     /// `<{26 base32 chars: 128 random bits}.{unix ms}@domain>`, PROTOCOLS §1.5's recommended shape.
@@ -157,14 +163,29 @@ struct MIMEMessage {
     /// (RFC 2046 §4.1.1), so both encodings carry the same lines and the body ends where DKIM expects.
     private static func canonical(_ text: String) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + 64)
-        var previous: UInt8 = 0
-        for byte in text.utf8 {
-            if byte == 0x0A, previous != 0x0D { out.append(0x0D) }
-            out.append(byte)
-            previous = byte
+        var text = text
+        text.withUTF8 { src in
+            // At worst every byte is an LF that gains a CR, plus the final CRLF.
+            out.appendUnsafe(maximum: src.count * 2 + 2) { dst in
+                var o = 0
+                var previous: UInt8 = 0
+                for byte in src {
+                    if byte == 0x0A, previous != 0x0D {
+                        dst[o] = 0x0D
+                        o += 1
+                    }
+                    dst[o] = byte
+                    o += 1
+                    previous = byte
+                }
+                if o > 0, !(o >= 2 && dst[o - 2] == 0x0D && dst[o - 1] == 0x0A) {
+                    dst[o] = 0x0D
+                    dst[o + 1] = 0x0A
+                    o += 2
+                }
+                return o
+            }
         }
-        if !out.isEmpty, !endsWithCRLF(out) { out.append(contentsOf: [0x0D, 0x0A]) }
         return out
     }
 

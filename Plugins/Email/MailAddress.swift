@@ -57,11 +57,14 @@ struct MailAddress: Sendable, Equatable {
 
     private func headerTokens(used: Int) -> (tokens: [[UInt8]], limit: Int) {
         let angle = Array(" <\(address)>".utf8)
-        guard let name = displayName, !name.isEmpty else { return ([Array(angle.dropFirst())], EncodedWord.plainLineLimit) }
+        guard let name = displayName, !name.isEmpty else {
+            return ([Array(angle.dropFirst())], EncodedWord.plainLineLimit)
+        }
         if EncodedWord.isPlain(name) {
             let tokens = EncodedWord.tokens(ascii: Self.phrase(name)) + [angle]
             // A name that cannot be folded under the hard limit (one ~1,000-character word) is encoded instead.
-            if EncodedWord.fold(tokens, used: used, limit: EncodedWord.plainLineLimit).longest <= EncodedWord.hardLimit {
+            if EncodedWord.fold(tokens, used: used, limit: EncodedWord.plainLineLimit).longest <= EncodedWord.hardLimit
+            {
                 return (tokens, EncodedWord.plainLineLimit)
             }
         }
@@ -100,7 +103,8 @@ struct MailAddress: Sendable, Equatable {
         guard !name.isEmpty else { return nil }
         guard name.first == UInt8(ascii: "\"") else {
             guard !name.contains(UInt8(ascii: "\"")) else {
-                throw invalid(field, "has a stray '\"' in the display name; quote the whole name: \"Lee, Ana\" <ana@example.com>")
+                throw invalid(
+                    field, "has a stray '\"' in the display name; quote the whole name: \"Lee, Ana\" <ana@example.com>")
             }
             return String(decoding: name, as: UTF8.self)
         }
@@ -120,7 +124,8 @@ struct MailAddress: Sendable, Equatable {
             out.append(byte)
             index += 1
         }
-        throw invalid(field, "has an unterminated or stray '\"' in the display name; write \"Lee, Ana\" <ana@example.com>")
+        throw invalid(
+            field, "has an unterminated or stray '\"' in the display name; write \"Lee, Ana\" <ana@example.com>")
     }
 
     // MARK: - addr-spec
@@ -132,20 +137,26 @@ struct MailAddress: Sendable, Equatable {
         guard !addrSpec.isEmpty else { throw invalid(field, "is empty") }
         for byte in addrSpec {
             if byte >= 0x80 {
-                throw invalid(field, "has non-ASCII characters in the address, which needs SMTPUTF8; use the ASCII "
-                    + "(punycode) form, e.g. ana@xn--mnchen-3ya.example")
+                throw invalid(
+                    field,
+                    "has non-ASCII characters in the address, which needs SMTPUTF8; use the ASCII "
+                        + "(punycode) form, e.g. ana@xn--mnchen-3ya.example")
             }
             if byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") {
                 throw invalid(field, "has '<' or '>' inside the address")
             }
             if byte <= 0x20 || byte == 0x7F { throw invalid(field, "has a space or control character in the address") }
         }
-        guard addrSpec.count + 2 <= 256 else { throw invalid(field, "is longer than 254 characters (RFC 5321 path limit)") }
+        guard addrSpec.count + 2 <= 256 else {
+            throw invalid(field, "is longer than 254 characters (RFC 5321 path limit)")
+        }
         let ats = addrSpec.indices.filter { addrSpec[$0] == UInt8(ascii: "@") }
         guard ats.count == 1, let at = ats.first else { throw invalid(field, "must contain exactly one '@'") }
         let local = addrSpec[..<at]
         let domain = addrSpec[(at + 1)...]
-        guard !local.isEmpty, local.count <= 64 else { throw invalid(field, "needs a local part of 1–64 characters before '@'") }
+        guard !local.isEmpty, local.count <= 64 else {
+            throw invalid(field, "needs a local part of 1–64 characters before '@'")
+        }
         let dotAtom =
             local.first != UInt8(ascii: ".") && local.last != UInt8(ascii: ".")
             && !zip(local, local.dropFirst()).contains { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") }
@@ -153,10 +164,14 @@ struct MailAddress: Sendable, Equatable {
         guard dotAtom else {
             throw invalid(field, "has a local part that would need quoting (special characters or misplaced dots)")
         }
-        guard !domain.isEmpty, domain.count <= 255 else { throw invalid(field, "needs a domain of 1–255 characters after '@'") }
+        guard !domain.isEmpty, domain.count <= 255 else {
+            throw invalid(field, "needs a domain of 1–255 characters after '@'")
+        }
         guard isHostname(domain) || isAddressLiteral(domain) else {
-            throw invalid(field, "has an invalid domain; use dot-separated labels of letters, digits and hyphens, "
-                + "e.g. mail.example.com, or an address literal like [192.0.2.1]")
+            throw invalid(
+                field,
+                "has an invalid domain; use dot-separated labels of letters, digits and hyphens, "
+                    + "e.g. mail.example.com, or an address literal like [192.0.2.1]")
         }
     }
 
@@ -169,7 +184,9 @@ struct MailAddress: Sendable, Equatable {
 
     /// `[192.0.2.1]` or `[IPv6:2001:db8::1]` (RFC 5321 §4.1.3); the IPv6 form is checked for its alphabet only.
     private static func isAddressLiteral(_ domain: ArraySlice<UInt8>) -> Bool {
-        guard domain.first == UInt8(ascii: "["), domain.last == UInt8(ascii: "]"), domain.count > 2 else { return false }
+        guard domain.first == UInt8(ascii: "["), domain.last == UInt8(ascii: "]"), domain.count > 2 else {
+            return false
+        }
         let inner = domain.dropFirst().dropLast()
         if inner.starts(with: "IPv6:".utf8) {
             let rest = inner.dropFirst(5)
@@ -177,10 +194,11 @@ struct MailAddress: Sendable, Equatable {
                 && rest.allSatisfy { isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }
         }
         let parts = inner.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            (1...3).contains(part.count) && part.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-                && part.reduce(0) { $0 * 10 + Int($1 - 0x30) } <= 255
-        }
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                (1...3).contains(part.count) && part.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                    && part.reduce(0) { $0 * 10 + Int($1 - 0x30) } <= 255
+            }
     }
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {

@@ -89,31 +89,6 @@ enum MailHeaders {
         }
     }
 
-    /// Checks a value that arrives already folded: 7-bit printable text whose only CRs and LFs are `CRLF` followed
-    /// by SP or HTAB, as EncodedWord produces.
-    static func checkFolded(_ value: String, field: String) throws(MailFormatError) {
-        let bytes = Array(value.utf8)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x0D {
-                let fold =
-                    index + 2 < bytes.count && bytes[index + 1] == 0x0A
-                    && (bytes[index + 2] == 0x20 || bytes[index + 2] == 0x09)
-                guard fold else { break }
-                index += 3
-                continue
-            }
-            guard (byte >= 0x20 && byte < 0x7F) || byte == 0x09 else { break }
-            index += 1
-        }
-        guard index < bytes.count else { return }
-        throw MailFormatError(
-            .invalidHeaderValue, field: field,
-            reason: "a folded header value must be printable ASCII whose line breaks are CRLF followed by a space; "
-                + "pass the raw text and let Herald encode it")
-    }
-
     static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
     }

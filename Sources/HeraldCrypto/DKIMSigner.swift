@@ -48,14 +48,13 @@ public struct DKIMSigner: Sendable {
         return sign(message, tags: tags)
     }
 
-    /// `h=`: each configured name as often as it occurs, plus once more if over-signed; absent names are left out
-    /// (over-signing applies only to names that are present).
+    /// `h=`: each configured name as often as it occurs, plus once more if over-signed. An over-signed name that
+    /// is absent is listed once, which signs its absence: a relay cannot add a List-Unsubscribe to a receipt.
     func signedNames(present: [DKIMCanonicalization.HeaderField]) -> [String] {
         var counts: [String: Int] = [:]
         for field in present { counts[field.name, default: 0] += 1 }
         return headers.flatMap { name -> [String] in
             let count = counts[name] ?? 0
-            guard count > 0 else { return [] }
             return Array(repeating: name, count: count + (overSign.contains(name) ? 1 : 0))
         }
     }

@@ -2,7 +2,8 @@ import CCurl
 
 /// One mail transaction on a libcurl easy handle: the envelope, the message being uploaded, and the server's
 /// replies as they arrive (libcurl reports only the last reply's code; the text with its enhanced status code
-/// comes through the debug callback, PROTOCOLS §1.2). Not for reuse: one message, one transfer.
+/// comes through the header callback, which libcurl feeds every reply line of SMTP). Not for reuse: one message,
+/// one transfer.
 ///
 /// `@unchecked Sendable` is sound for the reason `HTTPTransfer` gives: configured by the calling task, then owned
 /// by the loop thread alone, where libcurl's callbacks also run.
@@ -66,10 +67,10 @@ final class SMTPTransfer: CurlJob, @unchecked Sendable {
         let me = Unmanaged.passUnretained(self).toOpaque()
         options.set(CURLOPT_READFUNCTION, callback: smtpReadMessage)
         options.set(CURLOPT_READDATA, pointer: me)
-        // The debug callback is the only way libcurl hands over the replies' text; VERBOSE turns it on.
-        options.check(herald_easy_setopt_debug_cb(easy, smtpDebug))
-        options.set(CURLOPT_DEBUGDATA, pointer: me)
-        options.set(CURLOPT_VERBOSE, 1)
+        // libcurl passes every server reply line of a pingpong protocol (SMTP, FTP) to the header callback: the
+        // replies' text, with the enhanced status code, without the cost of VERBOSE and a debug callback.
+        options.set(CURLOPT_HEADERFUNCTION, callback: smtpReply)
+        options.set(CURLOPT_HEADERDATA, pointer: me)
         return options.error
     }
 
@@ -119,12 +120,13 @@ private let smtpReadMessage: herald_curl_data_cb = { buffer, size, count, userda
     return transfer.read(into: buffer, capacity: size * count)
 }
 
-private let smtpDebug: herald_curl_debug_cb = { _, type, data, size, userdata in
-    guard type == CURLINFO_HEADER_IN, let data, let userdata else { return 0 }
+private let smtpReply: herald_curl_data_cb = { data, size, count, userdata in
+    guard let data, let userdata else { return 0 }
     let transfer = Unmanaged<SMTPTransfer>.fromOpaque(userdata).takeUnretainedValue()
-    let text = data.withMemoryRebound(to: UInt8.self, capacity: size) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: size), as: UTF8.self)
+    let length = size * count
+    let text = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
     }
     transfer.received(Substring(text))
-    return 0
+    return length
 }

@@ -28,12 +28,18 @@ final class EncodedWordTests: XCTestCase {
         // The Persian and Vietnamese cuts fall on code points and graphemes alike: byte-identical.
         XCTAssertEqual(
             EncodedWord.encode("تخفیف ویژه برای شما", fieldName: "Subject"), vectors[0].reference)
-        XCTAssertEqual(EncodedWord.encode("Khuyến mãi đặc biệt dành cho bạn", fieldName: "Subject"), vectors[1].reference)
+        XCTAssertEqual(
+            EncodedWord.encode("Khuyến mãi đặc biệt dành cho bạn", fieldName: "Subject"), vectors[1].reference)
     }
 
     func testPlainASCIIStaysReadable() {
-        XCTAssertEqual(EncodedWord.encode("Promosi istimewa untuk anda", fieldName: "Subject"), "Promosi istimewa untuk anda")
+        XCTAssertEqual(
+            EncodedWord.encode("Promosi istimewa untuk anda", fieldName: "Subject"), "Promosi istimewa untuk anda")
         XCTAssertEqual(EncodedWord.encode("", fieldName: "Subject"), "")
+        // Text that looks like an encoded-word is encoded, so that it is shown as written.
+        let lookalike = EncodedWord.encode("=?UTF-8?B?SGk=?=", fieldName: "Subject")
+        XCTAssertNotEqual(lookalike, "=?UTF-8?B?SGk=?=")
+        XCTAssertEqual(MIMEDecode.header(lookalike), "=?UTF-8?B?SGk=?=")
         let long = Array(repeating: "Promosi istimewa untuk anda", count: 8).joined(separator: " ")
         let value = EncodedWord.encode(long, fieldName: "Subject")
         XCTAssertFalse(value.contains("=?"))
@@ -90,8 +96,9 @@ final class EncodedWordTests: XCTestCase {
     }
 
     func testRefold() {
-        XCTAssertEqual(EncodedWord.refold("<https://a.example/u/1>,\r\n <mailto:u@a.example>", fieldName: "List-Unsubscribe"),
-                       "<https://a.example/u/1>, <mailto:u@a.example>")
+        XCTAssertEqual(
+            EncodedWord.refold("<https://a.example/u/1>,\r\n <mailto:u@a.example>", fieldName: "List-Unsubscribe"),
+            "<https://a.example/u/1>, <mailto:u@a.example>")
         XCTAssertNil(EncodedWord.refold("a\r\nb", fieldName: "X"))
         XCTAssertNil(EncodedWord.refold("a\rb", fieldName: "X"))
         XCTAssertNil(EncodedWord.refold("a\nb", fieldName: "X"))

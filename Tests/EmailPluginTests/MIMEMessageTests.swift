@@ -6,7 +6,10 @@ import XCTest
 final class MIMEMessageTests: XCTestCase {
     /// The five languages of the lead's cross-check: subject, sender name, text and HTML in each.
     static let samples: [(tag: String, subject: String, name: String, text: String)] = [
-        ("malay", "Promosi istimewa untuk anda", "Kedai Contoh", "Dapatkan diskaun 20% hari ini sahaja.\nTerima kasih!"),
+        (
+            "malay", "Promosi istimewa untuk anda", "Kedai Contoh",
+            "Dapatkan diskaun 20% hari ini sahaja.\nTerima kasih!"
+        ),
         ("persian", "تخفیف ویژه برای شما", "فروشگاه نمونه", "فقط امروز ۲۰٪ تخفیف بگیرید.\nمتشکریم!"),
         (
             "vietnamese", "Khuyến mãi đặc biệt dành cho bạn", "Cửa hàng Mẫu",
@@ -16,13 +19,19 @@ final class MIMEMessageTests: XCTestCase {
         ("emoji", "🎉 Flash sale 🛍️", "Shop 🛍️ Example", "🎉 20% off today only.\nThanks! 🙏"),
     ]
 
-    private func message(text: String? = "Hello\nWorld", html: String? = nil, subject: String = "Hi") throws -> MIMEMessage {
+    private func message(text: String? = "Hello\nWorld", html: String? = nil, subject: String = "Hi") throws
+        -> MIMEMessage
+    {
         MIMEMessage(
             from: try MailAddress(parsing: "Kedai Contoh <news@mail.example.com>"),
             to: try MailAddress(parsing: "aminah@example.net"), subject: subject, text: text, html: html,
             date: 1_791_971_706_000, messageID: "<abc.1791971706000@mail.example.com>",
             extraHeaders: [
-                (name: "List-Unsubscribe", value: "<https://u.example.com/u/opaque-token>,\r\n <mailto:unsub@mail.example.com?subject=opaque-token>"),
+                (
+                    name: "List-Unsubscribe",
+                    value: "<https://u.example.com/u/opaque-token>,\r\n"
+                        + " <mailto:unsub@mail.example.com?subject=opaque-token>"
+                ),
                 (name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click"),
             ])
     }
@@ -73,8 +82,11 @@ final class MIMEMessageTests: XCTestCase {
             assertWellFormed(raw)
             let (headers, _) = try XCTUnwrap(MIMEDecode.split(raw))
             let fields = MIMEDecode.fields(headers)
-            XCTAssertEqual(fields.map(\.name).prefix(6), ["date", "from", "to", "subject", "message-id", "mime-version"])
-            XCTAssertEqual(fields.last?.value.replacingOccurrences(of: "\r\n", with: ""), "multipart/alternative; boundary=\"\(boundary)\"")
+            XCTAssertEqual(
+                fields.map(\.name).prefix(6), ["date", "from", "to", "subject", "message-id", "mime-version"])
+            XCTAssertEqual(
+                fields.last?.value.replacingOccurrences(of: "\r\n", with: ""),
+                "multipart/alternative; boundary=\"\(boundary)\"")
             let subject = try XCTUnwrap(fields.first { $0.name == "subject" }?.value)
             XCTAssertEqual(MIMEDecode.header(subject), sample.subject, sample.tag)
             let parts = try self.parts(raw, boundary: boundary)
@@ -94,9 +106,11 @@ final class MIMEMessageTests: XCTestCase {
     }
 
     func testBodyEncodingChoice() throws {
-        let thai = try parts(try message(html: "<p>" + Self.samples[3].text + "</p>").render(boundary: "=_h_b"), boundary: "=_h_b")
+        let thai = try parts(
+            try message(html: "<p>" + Self.samples[3].text + "</p>").render(boundary: "=_h_b"), boundary: "=_h_b")
         XCTAssertEqual(thai.map(\.encoding), ["quoted-printable", "base64"])
-        let long = String(repeating: "Khuyến mãi đặc biệt dành cho bạn. ", count: 200) + String(repeating: "x", count: 5000)
+        let long =
+            String(repeating: "Khuyến mãi đặc biệt dành cho bạn. ", count: 200) + String(repeating: "x", count: 5000)
         let raw = try message(text: long).render(boundary: "=_h_c")
         assertWellFormed(raw)
         XCTAssertTrue(raw.count < 20_000)
@@ -105,11 +119,17 @@ final class MIMEMessageTests: XCTestCase {
     func testRefusals() throws {
         var bad = try message()
         bad.to.displayName = "Ana\r\nBcc: victim@example.org"
-        XCTAssertThrowsError(try bad.render(boundary: "=_h_x")) { XCTAssertEqual(($0 as? MailFormatError)?.field, "to") }
+        XCTAssertThrowsError(try bad.render(boundary: "=_h_x")) {
+            XCTAssertEqual(($0 as? MailFormatError)?.field, "to")
+        }
         bad = try message(subject: "Hi\r\nBcc: victim@example.org")
-        XCTAssertThrowsError(try bad.render(boundary: "=_h_x")) { XCTAssertEqual(($0 as? MailFormatError)?.field, "subject") }
+        XCTAssertThrowsError(try bad.render(boundary: "=_h_x")) {
+            XCTAssertEqual(($0 as? MailFormatError)?.field, "subject")
+        }
         bad = try message(text: nil, html: nil)
-        XCTAssertThrowsError(try bad.render(boundary: "=_h_x")) { XCTAssertEqual(($0 as? MailFormatError)?.code, .missingBody) }
+        XCTAssertThrowsError(try bad.render(boundary: "=_h_x")) {
+            XCTAssertEqual(($0 as? MailFormatError)?.code, .missingBody)
+        }
         bad = try message()
         bad.extraHeaders = [(name: "X-Tag", value: "a\nBcc: x@example.org")]
         XCTAssertThrowsError(try bad.render(boundary: "=_h_x"))
@@ -125,7 +145,9 @@ final class MIMEMessageTests: XCTestCase {
     func testExtraHeadersAreFoldedForTheirName() throws {
         var built = try message()
         let replyTo = MailAddress(displayName: "ฝ่ายบริการลูกค้า ร้านตัวอย่าง จำกัด", address: "help@example.com")
-        built.extraHeaders = [(name: "Reply-To", value: replyTo.headerValue()), (name: "X-Note", value: "Ưu đãi đặc biệt")]
+        built.extraHeaders = [
+            (name: "Reply-To", value: replyTo.headerValue()), (name: "X-Note", value: "Ưu đãi đặc biệt"),
+        ]
         let raw = try built.render(boundary: "=_h_x")
         assertWellFormed(raw)
         let fields = MIMEDecode.fields(try XCTUnwrap(MIMEDecode.split(raw)).headers)

@@ -98,7 +98,8 @@ enum MIMEDecode {
         let encoding = fields(headers).first { $0.name == "content-transfer-encoding" }?.value
         let decoded: [UInt8]?
         switch encoding {
-        case "base64": decoded = Base64.decode(String(decoding: body.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self))
+        case "base64":
+            decoded = Base64.decode(String(decoding: body.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self))
         case "quoted-printable": decoded = quotedPrintable(body)
         default: decoded = nil
         }
@@ -115,10 +116,13 @@ func assertWellFormed(_ message: [UInt8], file: StaticString = #filePath, line: 
             XCTAssertEqual(index + 1 < message.count ? message[index + 1] : 0, 0x0A, "bare CR", file: file, line: line)
         }
     }
-    guard let (headers, body) = MIMEDecode.split(message) else { return XCTFail("no header/body split", file: file, line: line) }
+    guard let (headers, body) = MIMEDecode.split(message) else {
+        return XCTFail("no header/body split", file: file, line: line)
+    }
     for headerLine in headers.components(separatedBy: "\r\n") {
         XCTAssertLessThanOrEqual(headerLine.utf8.count, 78, "header line: \(headerLine)", file: file, line: line)
-        XCTAssertFalse(headerLine.hasPrefix(" ") && headerLine.allSatisfy { $0 == " " }, "blank fold", file: file, line: line)
+        XCTAssertFalse(
+            headerLine.hasPrefix(" ") && headerLine.allSatisfy { $0 == " " }, "blank fold", file: file, line: line)
     }
     for bodyLine in MIMEDecode.lines(body) {
         XCTAssertLessThanOrEqual(bodyLine.count, 76, String(decoding: bodyLine, as: UTF8.self), file: file, line: line)

@@ -107,7 +107,8 @@ final class MailAddressTests: XCTestCase {
             ("Kedai Contoh Ä", "=?UTF-8?B?S2VkYWkgQ29udG9oIMOE?= <ana@example.com>"),
         ]
         for (name, expected) in rows {
-            XCTAssertEqual(MailAddress(displayName: name, address: "ana@example.com").headerValue(fieldName: "From"), expected)
+            XCTAssertEqual(
+                MailAddress(displayName: name, address: "ana@example.com").headerValue(fieldName: "From"), expected)
         }
     }
 
@@ -120,7 +121,8 @@ final class MailAddressTests: XCTestCase {
         ]
         for name in names {
             for field in ["From", "To", "Reply-To"] {
-                let value = MailAddress(displayName: name, address: "news@mail.example.com").headerValue(fieldName: field)
+                let value = MailAddress(displayName: name, address: "news@mail.example.com").headerValue(
+                    fieldName: field)
                 let lines = (field + ": " + value).components(separatedBy: "\r\n")
                 for line in lines { XCTAssertLessThanOrEqual(line.utf8.count, 78, line) }
                 XCTAssertTrue(value.hasSuffix("<news@mail.example.com>"))
@@ -134,10 +136,11 @@ final class MailAddressTests: XCTestCase {
 
     /// The unfolded form (for `extraHeaders`) starts with a word that fits after a 24-character field name.
     func testUnfoldedHeaderValue() {
-        let value = MailAddress(displayName: "ข้อเสนอพิเศษสำหรับคุณ วันนี้เท่านั้น", address: "a@example.com").headerValue()
+        let name = "ข้อเสนอพิเศษสำหรับคุณ วันนี้เท่านั้น"
+        let value = MailAddress(displayName: name, address: "a@example.com").headerValue()
         XCTAssertFalse(value.contains("\r\n"))
         let first = value.split(separator: " ")[0]
         XCTAssertLessThanOrEqual(first.count + 26, 76)
-        XCTAssertEqual(MIMEDecode.header(String(value.dropLast(" <a@example.com>".count))), "ข้อเสนอพิเศษสำหรับคุณ วันนี้เท่านั้น")
+        XCTAssertEqual(MIMEDecode.header(String(value.dropLast(" <a@example.com>".count))), name)
     }
 }

@@ -37,7 +37,9 @@ final class MailHeadersTests: XCTestCase {
     }
 
     func testInjectionIsRefused() {
-        for value in ["a\r\nBcc: victim@example.org", "a\nb", "a\rb", "a\0b", "a\u{1B}[31m", "a\u{7F}", "a\u{85}b", "a\u{9F}"] {
+        for value in [
+            "a\r\nBcc: victim@example.org", "a\nb", "a\rb", "a\0b", "a\u{1B}[31m", "a\u{7F}", "a\u{85}b", "a\u{9F}",
+        ] {
             XCTAssertEqual(code("X-Tag", value), .forbiddenCharacter, value.debugDescription)
         }
         XCTAssertNil(code("X-Tag", "tab\tseparated"))

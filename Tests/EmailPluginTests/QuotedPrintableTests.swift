@@ -37,7 +37,8 @@ final class QuotedPrintableTests: XCTestCase {
         let escaped = qp(String(repeating: "x", count: 74) + "é")
         XCTAssertEqual(escaped, String(repeating: "x", count: 74) + "=\r\n=C3=A9")
         for text in [
-            String(repeating: "x", count: 5000), String(repeating: "é", count: 700), String(repeating: "a ", count: 400),
+            String(repeating: "x", count: 5000), String(repeating: "é", count: 700),
+            String(repeating: "a ", count: 400),
             String(repeating: "=", count: 300) + "\n" + String(repeating: "ab ", count: 100) + " \n",
         ] {
             let encoded = QuotedPrintable.encode(Array(text.utf8))
@@ -64,7 +65,8 @@ final class QuotedPrintableTests: XCTestCase {
         XCTAssertTrue(lines.dropLast().allSatisfy { $0.count == 76 })
         XCTAssertLessThanOrEqual(lines.last?.count ?? 0, 76)
         XCTAssertNotEqual(encoded.suffix(2), [0x0D, 0x0A])
-        XCTAssertEqual(Base64.decode(String(decoding: encoded.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)), bytes)
+        XCTAssertEqual(
+            Base64.decode(String(decoding: encoded.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)), bytes)
         XCTAssertEqual(Base64Body.encode([]), [])
     }
 }
