@@ -502,8 +502,8 @@ def phase_smtp(workdir, args, results, cleanup):
                     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
             extra = f'dkim = {{ domain = "shop.example", selector = "s1", key_file = "{key}" }}\n'
         channel = (f'name = "email"\nplugin = "smtp"\nurl = "smtp://127.0.0.1:{port}"\nstarttls = "none"\n'
-                   f'from = "Shop <news@shop.example>"\nconcurrency = 32\n{extra}'
-                   + os.environ.get("BENCH_SMTP_KEYS", "").replace(";", "\n") + "\n")
+                   f'from = "Shop <news@shop.example>"\n{extra}'
+                   + os.environ.get("BENCH_SMTP_KEYS", "concurrency = 32").replace(";", "\n") + "\n")
         config = write_config(directory, [channel])
         herald = Herald(args.herald, config, cleanup)
         herald.wait_ready(30)

@@ -18,4 +18,16 @@ static inline CURLcode herald_easy_getinfo_off(CURL *h, CURLINFO i, curl_off_t *
 static inline CURLcode herald_easy_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 
 static inline CURLMcode herald_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+static inline CURLMcode herald_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
+
+/* The socket interface (curl_multi_socket_action): libcurl says which sockets to watch and when its timer is due,
+   so an event loop only touches the transfers that have something to do. */
+typedef int (*herald_curl_socket_cb)(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp);
+typedef int (*herald_curl_timer_cb)(CURLM *multi, long timeout_ms, void *userp);
+static inline CURLMcode herald_multi_setopt_socket_cb(CURLM *m, herald_curl_socket_cb v) {
+    return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, v);
+}
+static inline CURLMcode herald_multi_setopt_timer_cb(CURLM *m, herald_curl_timer_cb v) {
+    return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, v);
+}
 #endif

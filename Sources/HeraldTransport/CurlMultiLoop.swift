@@ -2,13 +2,16 @@ import CCurl
 import Foundation
 import Synchronization
 
-/// The process's one libcurl multi handle, driven by a thread of its own with `curl_multi_poll`, so the connection
+/// The process's one libcurl multi handle, driven by a thread of its own through libcurl's socket interface
+/// (`curl_multi_socket_action` on an epoll set: only transfers with socket activity or a due timer run), so the connection
 /// pool, DNS cache and TLS session cache are shared by every transfer (PROTOCOLS §0.2). Async callers hand in a
 /// batch of transfers (HTTP or SMTP) and are resumed when libcurl reports the last one done. Not a general event
 /// loop: libcurl transfers only.
 ///
-/// `@unchecked Sendable` is sound because the mutable state is split in two: `inbox` is guarded by a `Mutex`, and
-/// `multi`/`active` are touched only by the loop thread (after `init`, which runs before the thread starts).
+/// `@unchecked Sendable` is sound because the mutable state is split in two: `inbox` and `pool` are guarded by a
+/// `Mutex`, and `multi`, `active`, `poller` and `timerDeadline` are touched only by the loop thread (after `init`,
+/// which runs before the thread starts; libcurl calls the socket and timer callbacks on the loop thread too).
+/// Other threads only write to `wakeFD`.
 final class CurlMultiLoop: @unchecked Sendable {
     private struct Inbox {
         var added: [any CurlJob] = []
@@ -30,12 +33,26 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let pool = Mutex<[IdleHandle]>([])
     private static let poolLimit = 512
     private var active: [UnsafeMutableRawPointer: any CurlJob] = [:]
+    private var poller = EpollPoller()
+    private let wakeFD: Int32
+    /// When libcurl wants `CURL_SOCKET_TIMEOUT` next (its timer callback sets it); nil when it wants nothing.
+    private var timerDeadline: ContinuousClock.Instant?
 
     init() {
         curl_global_init(Int(CURL_GLOBAL_ALL))
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = multi
+        wakeFD = poller.wakeFD
         _ = herald_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 256)
+        // libcurl's default keeps four idle connections per transfer still added; a batch that just finished has
+        // been removed, so between batches the pool would shrink to a few and every SMTP session would start over
+        // (connect, greeting, EHLO, STARTTLS, AUTH). Keep up to this many idle connections instead.
+        _ = herald_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 1024)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = herald_multi_setopt_socket_cb(multi, curlSocketChanged)
+        _ = herald_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
+        _ = herald_multi_setopt_timer_cb(multi, curlTimerChanged)
+        _ = herald_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
         let thread = Thread { [self] in run() }
         thread.name = "herald-curl"
         thread.start()
@@ -67,11 +84,11 @@ final class CurlMultiLoop: @unchecked Sendable {
             await withCheckedContinuation { continuation in
                 if group.wait(continuation) { return }
                 inbox.withLock { $0.added.append(contentsOf: jobs) }
-                curl_multi_wakeup(multi)
+                EpollPoller.wake(fd: wakeFD)
             }
         } onCancel: {
             inbox.withLock { $0.cancelled.append(contentsOf: ids) }
-            curl_multi_wakeup(multi)
+            EpollPoller.wake(fd: wakeFD)
         }
     }
 
@@ -100,7 +117,16 @@ final class CurlMultiLoop: @unchecked Sendable {
                 }
             }
             var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
+            for event in poller.wait(timeout: waitMilliseconds()) {
+                let flags = (event.readable ? CURL_CSELECT_IN : 0) | (event.writable ? CURL_CSELECT_OUT : 0)
+                    | (event.failed ? CURL_CSELECT_ERR : 0)
+                _ = curl_multi_socket_action(multi, event.fd, flags, &running)
+            }
+            if let deadline = timerDeadline, deadline <= .now {
+                // Cleared first: libcurl sets the next deadline from inside this call.
+                timerDeadline = nil
+                _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+            }
             var queued: Int32 = 0
             while let message = curl_multi_info_read(multi, &queued) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
@@ -112,10 +138,27 @@ final class CurlMultiLoop: @unchecked Sendable {
                 job.finish(Int(code.rawValue))
                 recycle(easy)
             }
-            // With nothing to do, sleep until woken: an idle daemon must not spin.
-            let timeout: Int32 = active.isEmpty ? 60_000 : 1_000
-            _ = curl_multi_poll(multi, nil, 0, timeout, nil)
         }
+    }
+
+    /// Until libcurl's timer is due; with no timer, a long sleep (an idle daemon must not spin) that new work or
+    /// a socket event cuts short.
+    private func waitMilliseconds() -> Int32 {
+        guard let deadline = timerDeadline else { return 60_000 }
+        let left = ContinuousClock.now.duration(to: deadline)
+        return left <= .zero ? 0 : Int32(min(60_000, max(1, left.wholeMilliseconds)))
+    }
+
+    /// libcurl's socket callback: watch this socket for these events, or stop watching it.
+    fileprivate func socketChanged(_ fd: Int32, what: Int32) {
+        let read = what == CURL_POLL_IN || what == CURL_POLL_INOUT
+        let write = what == CURL_POLL_OUT || what == CURL_POLL_INOUT
+        poller.watch(fd, read: read, write: write)
+    }
+
+    /// libcurl's timer callback: -1 deletes the timer, 0 means as soon as possible.
+    fileprivate func timerChanged(_ milliseconds: Int) {
+        timerDeadline = milliseconds < 0 ? nil : ContinuousClock.now + .milliseconds(milliseconds)
     }
 
     private func recycle(_ easy: UnsafeMutableRawPointer) {
@@ -127,4 +170,16 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         if !kept { curl_easy_cleanup(easy) }
     }
+}
+
+private let curlSocketChanged: herald_curl_socket_cb = { _, socket, what, userp, _ in
+    guard let userp else { return 0 }
+    Unmanaged<CurlMultiLoop>.fromOpaque(userp).takeUnretainedValue().socketChanged(socket, what: what)
+    return 0
+}
+
+private let curlTimerChanged: herald_curl_timer_cb = { _, milliseconds, userp in
+    guard let userp else { return 0 }
+    Unmanaged<CurlMultiLoop>.fromOpaque(userp).takeUnretainedValue().timerChanged(milliseconds)
+    return 0
 }
