@@ -280,3 +280,24 @@ def test_check_reports_bad_email_config(make_daemon, tmp_path):
         result = daemon.cli("check")
         assert result.returncode == 78, (override, result.stdout, result.stderr)
         assert key in result.stderr, (key, result.stderr)
+
+
+def test_domain_rate_spreads_one_domain_not_the_others(make_daemon, make_smtp):
+    """domain_rate = { "gmail.com" = "10/s" }: 20 gmail.com messages are spread over about two seconds, while 20
+    messages to other domains go out at once beside them; none is lost or counted as a failed attempt."""
+    peer = make_smtp()
+    daemon = make_daemon([smtp_channel(peer.url, domain_rate={"gmail.com": "10/s"})])
+    daemon.start()
+    for n in range(20):
+        drop(daemon.spool, f"g-{n}", mail(f"g-{n}", f"user{n}@GMail.com", "Hi", "Hello"))
+        drop(daemon.spool, f"o-{n}", mail(f"o-{n}", f"user{n}@example.net", "Hi", "Hello"))
+    wait_for(lambda: len(daemon.events("delivered")) == 40, 60, lambda: f"40 delivered: {len(daemon.events('delivered'))}")
+    times = {domain: sorted(r["t"] for r in peer.received() if r["rcpt_tos"][0].lower().endswith(domain))
+             for domain in ("@gmail.com", "@example.net")}
+    assert len(times["@gmail.com"]) == 20 and len(times["@example.net"]) == 20
+    gmail_span = times["@gmail.com"][-1] - times["@gmail.com"][0]
+    assert gmail_span >= 1.4, f"20 gmail.com messages at 10/s took only {gmail_span:.2f}s"
+    assert times["@example.net"][-1] < times["@gmail.com"][-1], "other domains must not wait behind gmail.com"
+    assert all(e["attempt"] == 1 for e in daemon.events("delivered")), "a domain hold is not an attempt"
+    assert not daemon.events("failed") and not daemon.events("deferred")
+    assert daemon.stop() == 0

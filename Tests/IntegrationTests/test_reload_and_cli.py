@@ -65,8 +65,17 @@ def test_shipped_dev_config_checks(herald_bin):
 
 
 def test_annotated_example_config_checks(herald_bin, tmp_path):
-    """etc/herald.toml is valid once its credential exists (read from $CREDENTIALS_DIRECTORY, as under systemd)."""
+    """etc/herald.toml is valid once its credentials exist (read from $CREDENTIALS_DIRECTORY, as under systemd)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+    pem = dict(encoding=serialization.Encoding.PEM, format=serialization.PrivateFormat.PKCS8,
+               encryption_algorithm=serialization.NoEncryption())
     (tmp_path / "webhook-secret").write_text("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n")
+    (tmp_path / "smtp-password").write_text("relay password\n")
+    (tmp_path / "unsubscribe-secret").write_text("0123456789abcdef0123456789abcdef\n")
+    (tmp_path / "dkim-ed25519.pem").write_bytes(ed25519.Ed25519PrivateKey.generate().private_bytes(**pem))
+    (tmp_path / "dkim-rsa.pem").write_bytes(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(**pem))
     env = dict(os.environ, CREDENTIALS_DIRECTORY=str(tmp_path))
     result = subprocess.run([herald_bin, "check", "--config", str(ROOT / "etc/herald.toml")], capture_output=True,
                             text=True, timeout=30, env=env)
@@ -74,7 +83,7 @@ def test_annotated_example_config_checks(herald_bin, tmp_path):
     missing = subprocess.run([herald_bin, "check", "--config", str(ROOT / "etc/herald.toml")], capture_output=True,
                              text=True, timeout=30, env=dict(os.environ, CREDENTIALS_DIRECTORY=str(tmp_path / "none")))
     assert missing.returncode == 78
-    assert "herald.toml:" in missing.stderr and "secret_file" in missing.stderr
+    assert "herald.toml:" in missing.stderr and "_file" in missing.stderr and "cannot read" in missing.stderr
 
 
 def test_stats_and_tail(make_daemon, tmp_path):
