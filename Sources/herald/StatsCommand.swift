@@ -3,12 +3,29 @@ import Foundation
 import HeraldCore
 import HeraldPluginAPI
 
+/// `herald stats`: event counts per campaign, stage, channel or event, and with `--latency` delivery latency
+/// percentiles per channel, read from the daemon's event ledger (`STATE/events.sqlite`, opened read-only) rather
+/// than by scanning the delivery log. The ledger counts by the hour, so `--since` reaches back to the start of the
+/// hour it names. Output: a header row, then one row per group, whitespace-separated (scripts split on spaces).
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stats", abstract: "Count delivery-log events, grouped by campaign, stage, channel or event.")
+        commandName: "stats",
+        abstract: "Count delivery events, grouped by campaign, stage, channel or event; delivery latency per channel.")
+
+    /// Columns always shown, in this order; other events seen in the window follow, sorted.
+    static let leadingEvents = ["accepted", "delivered", "failed", "suppressed", "capped", "fallback"]
 
     enum Grouping: String, ExpressibleByArgument, CaseIterable {
         case campaign, stage, channel, event
+
+        var ledger: StatsGrouping {
+            switch self {
+            case .campaign: .campaign
+            case .stage: .stage
+            case .channel: .channel
+            case .event: .event
+            }
+        }
     }
 
     @OptionGroup var options: ConfigOption
@@ -16,34 +33,79 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Group rows by campaign, stage, channel or event.")
     var by: Grouping = .event
 
-    @Option(help: "Only events newer than this, e.g. 15m, 1h, 7d.")
+    @Option(help: "Only events of this last stretch of time, e.g. 15m, 1h, 7d (counted from the start of its hour).")
     var since: String?
+
+    @Flag(help: "Also print p50/p90/p99 delivery latency per channel.")
+    var latency = false
 
     func run() throws {
         let config = try options.load()
-        var cutoff: Int64 = .min
+        var cutoff: Int64 = 0
         if let since {
-            guard let window = DurationText.parse(since) else { throw ValidationError("--since \(since): not a duration like 1h") }
+            guard let window = DurationText.parse(since) else {
+                throw ValidationError("--since \(since): not a duration like 15m, 1h or 7d")
+            }
             cutoff = Clock.nowMillis() - window.milliseconds
         }
-        guard let data = FileManager.default.contents(atPath: config.log.delivery) else {
-            printError("cannot read \(config.log.delivery)")
+        let query: StatsQuery
+        let rows: [StatsRow]
+        do {
+            query = try StatsQuery(directory: config.state)
+            rows = try query.counts(since: cutoff, by: by.ledger)
+        } catch {
+            printError("\(error)")
             throw ExitCode.failure
         }
-        var table: [String: [String: Int]] = [:]
-        var events = Set<String>()
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let object = DeliveryLogReader.fields(line), let event = DeliveryLogReader.string(object, "event"),
-                let ts = DeliveryLogReader.string(object, "ts").flatMap(Timestamp.parse), ts >= cutoff
-            else { continue }
-            let key = by == .event ? "all" : DeliveryLogReader.string(object, by.rawValue) ?? "-"
-            table[key, default: [:]][event, default: 0] += 1
-            events.insert(event)
+        if by == .event {
+            printEventTotals(rows)
+        } else {
+            printTable(rows)
         }
-        let columns = events.sorted()
-        print(pad(by == .event ? "" : by.rawValue.uppercased(), 24) + columns.map { pad($0, 12) }.joined())
-        for key in table.keys.sorted() {
-            print(pad(key, 24) + columns.map { pad(String(table[key]?[$0] ?? 0), 12) }.joined())
+        if latency {
+            do {
+                printLatency(try query.latencyPercentiles(since: cutoff))
+            } catch {
+                printError("\(error)")
+                throw ExitCode.failure
+            }
         }
+    }
+
+    private func printTable(_ rows: [StatsRow]) {
+        let seen = Set(rows.flatMap(\.counts.keys))
+        let columns = Self.leadingEvents + seen.subtracting(Self.leadingEvents).sorted()
+        print(pad(by.rawValue.uppercased(), 24) + columns.map { pad($0, 12) }.joined())
+        for row in rows {
+            print(pad(label(row.group), 24) + columns.map { pad(String(row.counts[$0] ?? 0), 12) }.joined())
+        }
+    }
+
+    /// `--by event`: one row per event, leading events first.
+    private func printEventTotals(_ rows: [StatsRow]) {
+        let totals = Dictionary(rows.map { ($0.group, $0.counts.values.reduce(0, +)) }, uniquingKeysWith: +)
+        let events = Self.leadingEvents + Set(totals.keys).subtracting(Self.leadingEvents).sorted()
+        print(pad("EVENT", 24) + "COUNT")
+        for event in events { print(pad(event, 24) + String(totals[event] ?? 0)) }
+    }
+
+    private func printLatency(_ summaries: [LatencySummary]) {
+        print("")
+        print(pad("CHANNEL", 24) + pad("DELIVERED", 12) + pad("P50", 12) + pad("P90", 12) + "P99")
+        for summary in summaries {
+            print(
+                pad(label(summary.channel), 24) + pad(String(summary.count), 12) + pad(milliseconds(summary.p50), 12)
+                    + pad(milliseconds(summary.p90), 12) + milliseconds(summary.p99))
+        }
+    }
+
+    /// Events without a campaign, stage or channel count under "-".
+    private func label(_ group: String) -> String {
+        group.isEmpty ? "-" : group.replacingOccurrences(of: " ", with: "_")
+    }
+
+    private func milliseconds(_ value: Double) -> String {
+        if value >= 1000 { return String(format: "%.2fs", value / 1000) }
+        return value >= 10 ? String(format: "%.0fms", value) : String(format: "%.1fms", value)
     }
 }

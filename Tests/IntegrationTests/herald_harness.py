@@ -132,7 +132,7 @@ class Daemon:
     """One `herald run` under test: its config, its directories, its process, its stderr and delivery log."""
 
     def __init__(self, binary, root, channels, retry=None, intake=None, spool="spool", state="state",
-                 log="log/delivery.log", drain_timeout="5s"):
+                 log="log/delivery.log", drain_timeout="5s", policy=None, http=None, callbacks=None):
         self.binary = binary
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -151,6 +151,9 @@ class Daemon:
         intake = {"batch": 1000, "rescan": "30s"} | (intake or {})
         lines += [f"{k} = {toml_value(v)}" for k, v in retry.items()]
         lines += ["[intake]"] + [f"{k} = {toml_value(v)}" for k, v in intake.items()]
+        for name, table in (("policy", policy), ("http", http), ("callbacks", callbacks)):
+            if table:
+                lines += [f"[{name}]"] + [f"{k} = {toml_value(v)}" for k, v in table.items()]
         for channel in channels:
             lines += ["[[channel]]"] + [f"{k} = {toml_value(v)}" for k, v in channel.items()]
         self.config.write_text("\n".join(lines) + "\n")
@@ -230,7 +233,7 @@ class Daemon:
         assert result.returncode == 0, result.stderr
         counts = {}
         for line in result.stdout.splitlines():
-            match = re.match(r"^(\S+)\s+(queued|deferred|inflight|delivered|failed|expired)\s+(\d+)\s", line + " ")
+            match = re.match(r"^(\S+)\s+(queued|deferred|inflight|delivered|failed|expired|suppressed|capped)\s+(\d+)\s", line + " ")
             if match:
                 counts[(match[1], match[2])] = int(match[3])
         return counts

@@ -1,24 +1,32 @@
 import Foundation
 import HeraldPluginAPI
+import Logging
 
 /// Loads and validates `herald.toml`: `herald check` and `herald run` call this same function, so what passes the
 /// check is what runs. Every error names the file, the line, the key and what a good value looks like.
 public enum ConfigLoader {
     static let topLevelKeys: Set<String> = [
-        "spool", "state", "templates", "log", "retry", "intake", "channel", "drain_timeout",
+        "spool", "state", "templates", "log", "retry", "intake", "channel", "drain_timeout", "policy", "http",
+        "callbacks",
     ]
     static let channelCoreKeys: Set<String> = [
         "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause", "domain_rate", "default_domain_rate",
+        "fallback", "fallback_after", "adaptive_concurrency",
     ]
 
-    public static func load(path: String) throws(ConfigError) -> HeraldConfig {
+    /// `credentialsDirectory` is where bare `*_file` names of the core's own secrets resolve (systemd credentials).
+    public static func load(
+        path: String, credentialsDirectory: String? = Environment.get("CREDENTIALS_DIRECTORY")
+    ) throws(ConfigError) -> HeraldConfig {
         guard let text = readTextFile(path) else {
             throw ConfigError(file: path, line: nil, scope: "", key: "file", reason: "cannot read the config file")
         }
-        return try parse(text: text, file: path)
+        return try parse(text: text, file: path, credentialsDirectory: credentialsDirectory)
     }
 
-    public static func parse(text: String, file: String) throws(ConfigError) -> HeraldConfig {
+    public static func parse(
+        text: String, file: String, credentialsDirectory: String? = Environment.get("CREDENTIALS_DIRECTORY")
+    ) throws(ConfigError) -> HeraldConfig {
         let source = try TOMLSource(text: text, file: file)
         let base = (file as NSString).deletingLastPathComponent
         let baseDirectory = base.isEmpty ? FileManager.default.currentDirectoryPath : absolute(base, base: "")
@@ -69,12 +77,19 @@ public enum ConfigLoader {
             submitGroup: try intakeTable.string("submit_group"))
 
         let channels = try parseChannels(source: source, file: file)
+        try checkFallbacks(channels)
+        let context = PluginContext(
+            channel: "callbacks", logger: Logger(label: "herald.config"), baseDirectory: baseDirectory,
+            credentialsDirectory: credentialsDirectory)
         return HeraldConfig(
             file: file, baseDirectory: baseDirectory, spool: try path("spool", "/var/spool/herald"),
             state: try path("state", "/var/lib/herald"), templates: try path("templates", "/etc/herald/templates"),
             log: log, retry: retry, intake: intake,
             drainTimeout: try top.duration("drain_timeout", default: .seconds(30), in: .zero...(.seconds(3600))),
-            channels: channels)
+            channels: channels,
+            policy: try HeraldConfig.Policy(try table("policy"), channels: Set(channels.map(\.name))),
+            http: try HeraldConfig.HTTP.parse(try table("http")),
+            callbacks: try HeraldConfig.Callbacks.parse(try table("callbacks"), context: context))
     }
 
     private static func parseChannels(source: TOMLSource, file: String) throws(ConfigError) -> [HeraldConfig.Channel] {
@@ -134,14 +149,39 @@ public enum ConfigLoader {
                 credentialsPause: try core.duration(
                     "credentials_pause", default: .seconds(300), in: .seconds(1)...(.seconds(86_400))),
                 pluginConfig: PluginConfig(values: [:], file: file, scope: "channel \"\(name)\"", lines: lines))
-            for key in channelCoreKeys { values[key] = nil }
             var bound = channel
+            bound.fallback = try core.stringList("fallback") ?? []
+            if values["fallback_after"] != nil {
+                bound.fallbackAfter = try core.int("fallback_after", default: 1, in: 1...100)
+            }
+            bound.adaptiveConcurrency = try core.bool("adaptive_concurrency", default: false)
+            for key in channelCoreKeys { values[key] = nil }
             bound.domainRates = domainRates
             bound.defaultDomainRate = defaultDomainRate
             bound.pluginConfig.values = values
             channels.append(bound)
         }
         return channels
+    }
+
+    /// Every name in a channel's `fallback` is another configured channel, named once. Runs after all channels are
+    /// read, so a route may name a channel defined further down.
+    private static func checkFallbacks(_ channels: [HeraldConfig.Channel]) throws(ConfigError) {
+        let names = Set(channels.map(\.name))
+        for channel in channels {
+            let config = channel.pluginConfig
+            var seen: Set<String> = []
+            for name in channel.fallback {
+                guard name != channel.name else {
+                    throw config.error("fallback", "a channel cannot fall back to itself")
+                }
+                guard names.contains(name) else {
+                    let known = names.sorted().joined(separator: ", ")
+                    throw config.error("fallback", "no [[channel]] is named \"\(name)\"; configured: \(known)")
+                }
+                guard seen.insert(name).inserted else { throw config.error("fallback", "\"\(name)\" is listed twice") }
+            }
+        }
     }
 
     static func absolute(_ path: String, base: String) -> String {

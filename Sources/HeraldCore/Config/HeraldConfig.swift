@@ -40,6 +40,15 @@ public struct HeraldConfig: Sendable {
         public var defaultDomainRate: Rate?
         /// The keys the plugin reads.
         public var pluginConfig: PluginConfig
+        /// `fallback = ["push", "email"]`: the route a message takes when it has no `fallback` of its own; every name
+        /// a configured channel other than this one. Default: none.
+        public var fallback: [String] = []
+        /// `fallback_after`, 1…100: transient attempts on this channel before the message moves on to its next
+        /// route; nil (absent): only non-transient failures move on.
+        public var fallbackAfter: Int?
+        /// `adaptive_concurrency`, default false: the in-flight limit finds its own level up to `concurrency`
+        /// (`AdaptiveConcurrency`).
+        public var adaptiveConcurrency: Bool = false
     }
 
     public var file: String
@@ -52,6 +61,12 @@ public struct HeraldConfig: Sendable {
     public var intake: Intake
     public var drainTimeout: Duration
     public var channels: [Channel]
+    /// `[policy]`: quiet hours, frequency caps; defaults when the table is absent.
+    public var policy: Policy = Policy()
+    /// `[http]`; nil: no HTTP server.
+    public var http: HTTP?
+    /// `[callbacks]`; nil: no status callbacks.
+    public var callbacks: Callbacks?
 
     public func channel(named name: String) -> Channel? {
         channels.first { $0.name == name }

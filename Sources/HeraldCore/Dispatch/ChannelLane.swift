@@ -3,8 +3,9 @@ import Logging
 import Synchronization
 
 /// Sends one channel's queue: claims due messages by priority then age, keeps at most `concurrency` deliveries in
-/// flight (in batches of up to `batch`), spends rate tokens, hands batches to the plugin and passes each outcome through `OutcomeDecision` to the
-/// recorder. Throttling holds the lane until the hint passes; a credentials error pauses it (DESIGN §6).
+/// flight (in batches of up to `batch`), applies the sending policy, spends rate tokens (per channel and per
+/// recipient domain), hands batches to the plugin and passes each outcome through `OutcomeDecision` (or a fallback
+/// route) to the recorder. Throttling holds the lane until the hint passes; a credentials error pauses it (DESIGN §6).
 final class ChannelLane: Sendable {
     struct Shared: Sendable {
         var store: QueueStore
@@ -15,16 +16,18 @@ final class ChannelLane: Sendable {
 
     let channel: ChannelRuntime
     let doorbell = Doorbell()
-    private let shared: Shared
+    let shared: Shared
     private let preparer: DeliveryPreparer
-    private let report: OutcomeReport
+    let report: OutcomeReport
     private let inflight = Atomic<Int>(0)
     private let domains: DomainLimiter?
+    let policy: LanePolicy?
     /// Until when (ms) the lane sends nothing: after a throttle or a credentials error.
     private let holdUntil = Atomic<Int64>(0)
 
-    init(channel: ChannelRuntime, shared: Shared, preparer: DeliveryPreparer, mask: RecipientMask) {
+    init(channel: ChannelRuntime, shared: Shared, preparer: DeliveryPreparer, mask: RecipientMask, policy: LanePolicy?) {
         self.channel = channel
+        self.policy = policy
         self.shared = shared
         self.preparer = preparer
         report = OutcomeReport(channel: channel.name, plugin: channel.pluginName, mask: mask)
@@ -110,16 +113,10 @@ final class ChannelLane: Sendable {
     private func send(_ rows: [QueueRow]) async {
         let now = Clock.nowMillis()
         var results: [Recorder.Result] = []
-        var ready: [(Delivery, QueueRow, Message)] = []
-        var overBudget: [(id: String, until: Int64)] = []
+        var prepared: [(Delivery, QueueRow, Message)] = []
         for row in rows {
             switch preparer.prepare(row, now: now) {
-            case .ready(let delivery, let row, let message):
-                if let until = domains?.admit(domain: row.domain, now: now) {
-                    overBudget.append((row.id, until))
-                } else {
-                    ready.append((delivery, row, message))
-                }
+            case .ready(let delivery, let row, let message): prepared.append((delivery, row, message))
             case .expired(let row, let message):
                 results.append(report.result(row: row, message: message, outcome: nil, decision: .expire, now: now, latencyMs: nil))
             case .unsendable(let row, let message, let reply):
@@ -127,6 +124,18 @@ final class ChannelLane: Sendable {
                     report.result(
                         row: row, message: message, outcome: .permanent(reply: reply),
                         decision: .fail(reason: "permanent: \(reply)"), now: now, latencyMs: nil))
+            }
+        }
+        if let policy, !prepared.isEmpty {
+            prepared = applyPolicy(policy, to: prepared, now: now, results: &results)
+        }
+        var ready: [(Delivery, QueueRow, Message)] = []
+        var overBudget: [(id: String, until: Int64)] = []
+        for item in prepared {
+            if let until = domains?.admit(domain: item.1.domain, now: now) {
+                overBudget.append((item.1.id, until))
+            } else {
+                ready.append(item)
             }
         }
         releaseOverBudget(overBudget)
@@ -150,9 +159,15 @@ final class ChannelLane: Sendable {
                         now: finished, retry: shared.retry, credentialsPause: channel.credentialsPause,
                         jitter: Double.random(in: 0..<1)))
                 applyChannelEffect(outcome, decision: decision, now: finished)
-                results.append(
-                    report.result(row: row, message: message, outcome: outcome, decision: decision, now: finished, latencyMs: latency))
+                if let fallback = fallback(row: row, message: message, outcome: outcome, decision: decision, now: finished) {
+                    results.append(fallback)
+                } else {
+                    results.append(
+                        report.result(
+                            row: row, message: message, outcome: outcome, decision: decision, now: finished, latencyMs: latency))
+                }
             }
+            if let policy { remember(zip(ready.map(\.2), outcomes), policy: policy, now: finished) }
         }
         shared.recorder.submit(results)
     }

@@ -12,10 +12,10 @@ public final class Dispatcher: Service, Sendable {
     private let drainTimeout: Duration
     private let logger: Logger
 
-    public init(
+    init(
         channels: [ChannelRuntime], store: QueueStore, decoder: MessageDecoder, templates: TemplateStore,
         log: DeliveryLog, layout: SpoolLayout, retry: RetryPolicy, mask: RecipientMask, drainTimeout: Duration,
-        logger: Logger, onRecorded: @escaping @Sendable () -> Void = {}
+        logger: Logger, policies: [String: LanePolicy] = [:], onRecorded: @escaping @Sendable () -> Void = {}
     ) {
         let box = LaneBox()
         let recorder = Recorder(
@@ -28,7 +28,8 @@ public final class Dispatcher: Service, Sendable {
         lanes = channels.map { channel in
             ChannelLane(
                 channel: channel, shared: shared,
-                preparer: DeliveryPreparer(channel: channel.name, decoder: decoder, templates: templates), mask: mask)
+                preparer: DeliveryPreparer(channel: channel.name, decoder: decoder, templates: templates), mask: mask,
+                policy: policies[channel.name])
         }
         box.lanes = lanes
         self.recorder = recorder

@@ -55,3 +55,42 @@ struct OutcomeReport: Sendable {
         return Recorder.Result(update: update, event: event, deadLetter: deadLetter)
     }
 }
+
+extension OutcomeReport {
+    /// A policy verdict (suppressed, quiet hours, capped) as a queue update and a log line. `dueAt` set: the message
+    /// waits until then without spending an attempt; nil: it ends in `state`.
+    func policy(
+        row: QueueRow, message: Message, event kind: LogEvent.Kind, state: MessageState, dueAt: Int64?, code: String,
+        detail: String, now: Int64
+    ) -> Recorder.Result {
+        var event = LogEvent(
+            ts: now, id: row.id, event: kind, channel: channel, plugin: plugin, attempt: row.attempts + 1,
+            campaign: row.campaign, stage: row.stage, to: mask.display(message.to), code: code, detail: detail)
+        event.retryAt = dueAt
+        let update = StateUpdate(
+            id: row.id, state: dueAt == nil ? state : .deferred, dueAt: dueAt ?? now, attempts: row.attempts, code: code,
+            detail: detail)
+        return Recorder.Result(update: update, event: event, deadLetter: nil)
+    }
+
+    /// The message leaves this channel for `next`, due at once there with a fresh attempt count.
+    func fallback(row: QueueRow, message: Message, to next: String, code: String, reason: String, now: Int64)
+        -> Recorder.Result
+    {
+        let detail = "to \(next): \(reason)"
+        let event = LogEvent(
+            ts: now, id: row.id, event: .fallback, channel: channel, plugin: plugin, attempt: row.attempts + 1,
+            campaign: row.campaign, stage: row.stage, to: mask.display(message.to), code: code, detail: detail)
+        var writer = JSONWriter(reservingCapacity: 200)
+        writer.object([
+            ("attempt", .int(Int64(row.attempts + 1))), ("at", .string(Timestamp.format(now))),
+            ("channel", .string(channel)), ("event", .string("fallback")), ("code", .string(code)),
+            ("detail", .string(detail)),
+        ])
+        var update = StateUpdate(
+            id: row.id, state: .queued, dueAt: now, attempts: 0, code: code, detail: detail,
+            historyEntry: String(decoding: writer.bytes, as: UTF8.self))
+        update.channel = next
+        return Recorder.Result(update: update, event: event, deadLetter: nil)
+    }
+}

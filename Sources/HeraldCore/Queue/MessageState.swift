@@ -9,4 +9,8 @@ public enum MessageState: String, Sendable, CaseIterable, Codable {
     case delivered
     case failed
     case expired
+    /// Ended by the policy: the recipient is on the suppression list.
+    case suppressed
+    /// Ended by the policy: a frequency cap was reached (`on_cap = "drop"`).
+    case capped
 }

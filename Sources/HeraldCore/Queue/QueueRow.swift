@@ -39,6 +39,8 @@ public struct StateUpdate: Sendable {
     public var detail: String?
     /// One JSON object appended to the message's attempt history, for dead letters.
     public var historyEntry: String?
+    /// Set when the message moves to another channel (fallback).
+    public var channel: String?
 
     public init(
         id: String, state: MessageState, dueAt: Int64, attempts: Int, code: String? = nil, detail: String? = nil,

@@ -162,14 +162,15 @@ public final class QueueStore: Sendable {
                 sql: """
                     UPDATE message SET state = ?, due_at = ?, attempts = ?, last_code = ?, last_detail = ?,
                         updated_at = ?, history = CASE WHEN ? IS NULL THEN history ELSE coalesce(history, '') || ? END,
-                        body = CASE WHEN ? = 'delivered' THEN NULL ELSE body END
+                        body = CASE WHEN ? IN ('delivered', 'suppressed', 'capped') THEN NULL ELSE body END,
+                        channel = coalesce(?, channel)
                     WHERE id = ?
                     """)
             for update in updates {
                 let entry = update.historyEntry.map { $0 + "\n" }
                 try statement.execute(arguments: [
                     update.state.rawValue, update.dueAt, update.attempts, update.code, update.detail, now, entry, entry,
-                    update.state.rawValue, update.id,
+                    update.state.rawValue, update.channel, update.id,
                 ])
             }
         }

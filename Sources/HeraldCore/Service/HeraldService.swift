@@ -41,6 +41,13 @@ public enum HeraldService {
         let recovered = try store.recoverInFlight(now: Clock.nowMillis())
         if recovered > 0 { logger.notice("recovered \(recovered) in-flight messages from an unclean stop") }
 
+        let suppressions: SuppressionStore
+        do {
+            suppressions = try SuppressionStore(directory: config.state)
+        } catch {
+            throw StartError.setup("cannot open the policy store in \(config.state): \(error)")
+        }
+        let policies = lanePolicies(config, store: suppressions)
         let decoder = MessageDecoder(channels: Set(config.channels.map(\.name)))
         let templates = TemplateStore(directory: config.templates)
         let mask = RecipientMask(full: config.log.fullRecipients)
@@ -48,7 +55,7 @@ public enum HeraldService {
         let dispatcher = Dispatcher(
             channels: channels, store: store, decoder: decoder, templates: templates, log: log, layout: layout,
             retry: RetryPolicy(min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge), mask: mask,
-            drainTimeout: config.drainTimeout, logger: logger, onRecorded: { status.queueChanged() })
+            drainTimeout: config.drainTimeout, logger: logger, policies: policies, onRecorded: { status.queueChanged() })
         let intake = Intake(
             layout: layout, store: store, decoder: decoder,
             settings: .init(
@@ -75,6 +82,35 @@ public enum HeraldService {
             "herald starting: spool \(config.spool), state \(store.path), log \(config.log.delivery), channels \(channelList)")
         try await ServiceGroup(configuration: groupConfig).run()
         logger.info("herald stopped")
+    }
+
+    /// One lane policy per channel: suppression always; quiet hours and caps as `[policy]` says; the channel's
+    /// default fallback route.
+    static func lanePolicies(_ config: HeraldConfig, store: SuppressionStore) -> [String: LanePolicy] {
+        let policy = config.policy
+        var quiet: (@Sendable (Int64, String?) -> Int64?)?
+        if let hours = policy.quietHours {
+            quiet = { now, timezone in hours.deferral(now: now, timezone: timezone, jitter: Double.random(in: 0..<1)) }
+        }
+        let caps = policy.frequencyCap
+        var capCheck: (@Sendable (String, [(channel: String, at: Int64)], Int64) -> PolicyGate.CapCheck)?
+        if !caps.isEmpty {
+            capCheck = { channel, sent, now in
+                switch caps.check(channel: channel, sentAt: sent, now: now) {
+                case .pass: return .pass
+                case .capped(let rule, let freeAt): return .capped(rule: caps.rules[rule].description, freeAt: freeAt)
+                }
+            }
+        }
+        var result: [String: LanePolicy] = [:]
+        for channel in config.channels {
+            let gate = PolicyGate(
+                store: store, kind: LanePolicy.addressKind(plugin: channel.plugin), channel: channel.name,
+                quietHours: quiet, frequencyCap: capCheck, capWindow: caps.longestWindow.milliseconds,
+                deferOnCap: policy.onCap == .defer)
+            result[channel.name] = LanePolicy(gate: gate, fallbackDefault: channel.fallback, fallbackAfter: channel.fallbackAfter)
+        }
+        return result
     }
 
     /// The submit group plus the daemon's own group, or nil when any group may submit.

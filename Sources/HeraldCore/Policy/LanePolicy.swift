@@ -1,0 +1,35 @@
+import HeraldPluginAPI
+
+/// Everything of the sending policy one channel's lane needs: the gate that judges messages before sending, the
+/// fallback route settings that decide where a failed message goes, and the store where invalid recipients are
+/// suppressed and delivered marketing is counted for caps.
+struct LanePolicy: Sendable {
+    var gate: PolicyGate
+    /// The channel's default route, for messages without a `fallback` of their own.
+    var fallbackDefault: [String]
+    /// Transient attempts on this channel before a message moves on; nil: transient failures never move it.
+    var fallbackAfter: Int?
+
+    var store: SuppressionStore { gate.store }
+
+    /// The kind of address a plugin sends to: email for SMTP; otherwise the plugin's own name, keyed on the
+    /// recipient's identity (a webhook's or a file channel's recipient is whoever the message names).
+    static func addressKind(plugin: String) -> String {
+        plugin == "smtp" ? "email" : plugin
+    }
+
+    /// Where the message goes after this channel, if anywhere.
+    func next(for message: Message, row: QueueRow) -> String? {
+        FallbackRoute.next(
+            after: row.channel, first: message.channel, route: message.fallback.isEmpty ? fallbackDefault : message.fallback)
+    }
+
+    /// An entry for a recipient a channel reported invalid (550 5.1.1, 410 Gone): bounced email addresses and dead
+    /// tokens are never tried again.
+    func autoSuppression(_ message: Message, reply: Reply, channel: String, now: Int64) -> SuppressionStore.Entry? {
+        guard let address = gate.address(of: message.to) else { return nil }
+        return SuppressionStore.Entry(
+            kind: gate.kind, address: address, reason: gate.kind == "email" ? .hardBounce : .tokenInvalid,
+            source: "\(channel): \(reply.code) \(reply.text.prefix(120))", createdAt: now)
+    }
+}

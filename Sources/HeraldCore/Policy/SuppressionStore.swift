@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+
+/// The policy's durable state, in `STATE/policy.sqlite` beside the queue (its own writer, so a suppression check
+/// never waits behind intake): the suppression list keyed by (kind, normalized address), and the record of
+/// delivered marketing messages per recipient identity that frequency caps count. Not the queue, not statistics.
+public final class SuppressionStore: Sendable {
+    public enum Reason: String, Sendable, CaseIterable {
+        case unsubscribed
+        case hardBounce = "hard_bounce"
+        case tokenInvalid = "token_invalid"
+        case complaint
+        case manual
+
+        /// Unsubscribing stops marketing only; every other reason stops transactional mail too.
+        public var stopsTransactional: Bool { self != .unsubscribed }
+    }
+
+    public struct Entry: Sendable, Equatable {
+        public var kind: String
+        public var address: String
+        public var reason: Reason
+        public var source: String
+        public var createdAt: Int64
+
+        public init(kind: String, address: String, reason: Reason, source: String, createdAt: Int64) {
+            self.kind = kind
+            self.address = address
+            self.reason = reason
+            self.source = source
+            self.createdAt = createdAt
+        }
+    }
+
+    public let path: String
+    private let pool: DatabasePool
+
+    public init(directory: String, readonly: Bool = false) throws {
+        if !readonly { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        path = directory + "/policy.sqlite"
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 2
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE suppression (
+                        kind TEXT NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
+                        created_at INTEGER NOT NULL, PRIMARY KEY (kind, address)) WITHOUT ROWID;
+                    CREATE TABLE sent (identity TEXT NOT NULL, channel TEXT NOT NULL, at INTEGER NOT NULL);
+                    CREATE INDEX sent_identity ON sent(identity, at);
+                    """)
+        }
+        try migrator.migrate(pool)
+    }
+
+    /// Lower-cased and trimmed for email; other kinds (tokens, ids) are case-sensitive and kept as they are.
+    public static func normalize(kind: String, _ address: String) -> String {
+        let trimmed = address.trimmingCharacters(in: .whitespaces)
+        return kind == "email" ? trimmed.lowercased() : trimmed
+    }
+
+    /// Adds or replaces entries in one transaction; returns how many were new.
+    @discardableResult
+    public func add(_ entries: [Entry]) throws -> Int {
+        guard !entries.isEmpty else { return 0 }
+        return try pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO suppression (kind, address, reason, source, created_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(kind, address) DO UPDATE SET reason = excluded.reason, source = excluded.source
+                    """)
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM suppression WHERE kind = ? AND address = ?")
+            var added = 0
+            for entry in entries {
+                let address = Self.normalize(kind: entry.kind, entry.address)
+                if try Int.fetchOne(exists, arguments: [entry.kind, address]) == nil { added += 1 }
+                try statement.execute(arguments: [entry.kind, address, entry.reason.rawValue, entry.source, entry.createdAt])
+            }
+            return added
+        }
+    }
+
+    public func remove(kind: String, address: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM suppression WHERE kind = ? AND address = ?",
+                arguments: [kind, Self.normalize(kind: kind, address)])
+            return db.changesCount > 0
+        }
+    }
+
+    public func list(kind: String? = nil, limit: Int = 1000) throws -> [Entry] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT kind, address, reason, source, created_at FROM suppression
+                    WHERE ? IS NULL OR kind = ? ORDER BY created_at DESC LIMIT ?
+                    """, arguments: [kind, kind, limit])
+            return rows.map(Self.entry)
+        }
+    }
+
+    /// The entries among `keys` (kind, address), in one read: one lookup per batch, not per message.
+    public func lookup(_ keys: [(kind: String, address: String)]) throws -> [String: Entry] {
+        guard !keys.isEmpty else { return [:] }
+        return try pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT kind, address, reason, source, created_at FROM suppression WHERE kind = ? AND address = ?")
+            var found: [String: Entry] = [:]
+            for key in keys {
+                let address = Self.normalize(kind: key.kind, key.address)
+                if let row = try Row.fetchOne(statement, arguments: [key.kind, address]) {
+                    found[key.kind + "\u{0}" + address] = Self.entry(row)
+                }
+            }
+            return found
+        }
+    }
+
+    public static func lookupKey(kind: String, address: String) -> String {
+        kind + "\u{0}" + normalize(kind: kind, address)
+    }
+
+    private static func entry(_ row: Row) -> Entry {
+        Entry(
+            kind: row[0], address: row[1], reason: Reason(rawValue: row[2]) ?? .manual, source: row[3],
+            createdAt: row[4])
+    }
+
+    /// Remembers delivered marketing messages for frequency caps, and forgets those older than `keepSince`.
+    public func recordSent(_ sends: [(identity: String, channel: String, at: Int64)], keepSince: Int64) throws {
+        guard !sends.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: "INSERT INTO sent (identity, channel, at) VALUES (?, ?, ?)")
+            for send in sends { try statement.execute(arguments: [send.identity, send.channel, send.at]) }
+            try db.execute(sql: "DELETE FROM sent WHERE at < ?", arguments: [keepSince])
+        }
+    }
+
+    /// Each identity's sends since `since`, for the cap check of one batch.
+    public func sent(identities: Set<String>, since: Int64) throws -> [String: [(channel: String, at: Int64)]] {
+        guard !identities.isEmpty else { return [:] }
+        return try pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT channel, at FROM sent WHERE identity = ? AND at >= ?")
+            var result: [String: [(channel: String, at: Int64)]] = [:]
+            for identity in identities {
+                let rows = try Row.fetchAll(statement, arguments: [identity, since])
+                if !rows.isEmpty { result[identity] = rows.map { (channel: $0[0], at: $0[1]) } }
+            }
+            return result
+        }
+    }
+}

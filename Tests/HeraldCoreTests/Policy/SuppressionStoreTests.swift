@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+
+@testable import HeraldCore
+
+final class SuppressionStoreTests: XCTestCase {
+    private func store() throws -> SuppressionStore {
+        let directory = NSTemporaryDirectory() + "herald-suppress-\(UUID().uuidString)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        return try SuppressionStore(directory: directory)
+    }
+
+    func testAddLookupRemoveNormalizesEmailOnly() throws {
+        let store = try store()
+        let added = try store.add([
+            .init(kind: "email", address: " Ana@Example.COM ", reason: .unsubscribed, source: "test", createdAt: 1),
+            .init(kind: "webhook", address: "U-42", reason: .tokenInvalid, source: "test", createdAt: 2),
+        ])
+        XCTAssertEqual(added, 2)
+        XCTAssertEqual(try store.add([.init(kind: "email", address: "ana@example.com", reason: .manual, source: "again", createdAt: 3)]), 0)
+        let found = try store.lookup([(kind: "email", address: "ANA@example.com"), (kind: "webhook", address: "u-42")])
+        XCTAssertEqual(found[SuppressionStore.lookupKey(kind: "email", address: "ana@EXAMPLE.com")]?.reason, .manual)
+        XCTAssertNil(found[SuppressionStore.lookupKey(kind: "webhook", address: "u-42")], "tokens are case-sensitive")
+        XCTAssertEqual(try store.list().count, 2)
+        XCTAssertTrue(try store.remove(kind: "email", address: "ANA@example.com"))
+        XCTAssertFalse(try store.remove(kind: "email", address: "ana@example.com"))
+    }
+
+    func testSentHistoryIsWindowedAndPruned() throws {
+        let store = try store()
+        try store.recordSent([(identity: "u-1", channel: "email", at: 1_000), (identity: "u-1", channel: "push", at: 5_000)], keepSince: 0)
+        XCTAssertEqual(try store.sent(identities: ["u-1", "u-2"], since: 2_000)["u-1"]?.map(\.channel), ["push"])
+        try store.recordSent([(identity: "u-2", channel: "email", at: 9_000)], keepSince: 4_000)
+        XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 1, "sends before keepSince are forgotten")
+    }
+
+    func testReasonsThatStopTransactionalMail() {
+        XCTAssertFalse(SuppressionStore.Reason.unsubscribed.stopsTransactional)
+        for reason in [SuppressionStore.Reason.hardBounce, .tokenInvalid, .complaint, .manual] {
+            XCTAssertTrue(reason.stopsTransactional, "\(reason)")
+        }
+    }
+}

@@ -1,0 +1,182 @@
+"""The sending policy end to end: suppression (CLI, automatic from 550 5.1.1 and 410, one-click POST), fallback
+chains, quiet hours, frequency caps, and the embedded HTTP endpoint's /metrics read by a Prometheus parser."""
+import email
+import email.policy
+import json
+import socket
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from herald_harness import drop, file_channel, message, smtp_channel, wait_for, webhook_channel
+
+SECRET = "k3y-for-unsubscribe-tokens-0123456789"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mail(id, to, category="marketing", **fields):
+    return message(id, channel="email", to={"email": to, "timezone": fields.pop("tz", "UTC")}, category=category,
+                   content={"subject": f"Hello {id}", "text": "Hi"}, **fields)
+
+
+def test_cli_suppression_marketing_and_transactional(make_daemon, make_smtp):
+    """`herald suppress add` (unsubscribed) stops marketing but not transactional mail; hard_bounce stops both."""
+    peer = make_smtp()
+    daemon = make_daemon([smtp_channel(peer.url)])
+    assert daemon.cli("suppress", "add", "--reason", "unsubscribed", "Unsub@Example.net").returncode == 0
+    assert daemon.cli("suppress", "add", "--reason", "hard_bounce", "bounced@example.net").returncode == 0
+    listed = daemon.cli("suppress", "list")
+    assert "unsub@example.net\tunsubscribed" in listed.stdout and "bounced@example.net\thard_bounce" in listed.stdout
+    daemon.start()
+    drop(daemon.spool, "m1", mail("m1", "unsub@example.net"))
+    drop(daemon.spool, "t1", mail("t1", "UNSUB@example.net", category="transactional"))
+    drop(daemon.spool, "t2", mail("t2", "bounced@example.net", category="transactional"))
+    drop(daemon.spool, "ok", mail("ok", "fine@example.net"))
+    wait_for(lambda: len(daemon.events("suppressed")) == 2 and len(daemon.events("delivered")) == 2, 30,
+             lambda: f"2 suppressed, 2 delivered: {daemon.events()}")
+    assert sorted(daemon.ids("suppressed")) == ["m1", "t2"]
+    assert sorted(r["rcpt_tos"][0].lower() for r in peer.received()) == ["fine@example.net", "unsub@example.net"]
+    assert daemon.queue_counts().get(("email", "suppressed")) == 2
+    assert daemon.cli("suppress", "remove", "unsub@example.net").returncode == 0
+    assert daemon.cli("suppress", "remove", "never@example.net").returncode == 1
+    assert daemon.stop() == 0
+
+
+def test_auto_suppression_from_550_and_410(make_daemon, make_smtp, make_receiver):
+    """A 550 5.1.1 suppresses the email address and a 410 the webhook recipient: the next message to either ends
+    `suppressed` without reaching the peer."""
+    peer = make_smtp()
+    receiver = make_receiver({"ids": {"w1": [410]}})
+    daemon = make_daemon([smtp_channel(peer.url), webhook_channel(receiver)]).start()
+    drop(daemon.spool, "e1", mail("e1", "r550@example.net"))
+    drop(daemon.spool, "w1", message("w1", to={"external_id": "u-410"}))
+    wait_for(lambda: daemon.events("failed", id="e1") and daemon.events("failed", id="w1"), 30,
+             lambda: f"both failed: {daemon.events()}")
+    drop(daemon.spool, "e2", mail("e2", "R550@example.net", category="transactional"))
+    drop(daemon.spool, "w2", message("w2", to={"external_id": "u-410"}))
+    wait_for(lambda: daemon.events("suppressed", id="e2") and daemon.events("suppressed", id="w2"), 30,
+             lambda: f"both suppressed: {daemon.events()}")
+    assert daemon.events("suppressed", id="e2")[0]["code"] == "hard_bounce"
+    assert [r["id"] for r in receiver.requests()] == ["w1"]
+    listed = daemon.cli("suppress", "list").stdout
+    assert "email\tr550@example.net\thard_bounce" in listed and "webhook\tu-410\ttoken_invalid" in listed
+    assert daemon.stop() == 0
+
+
+def test_fallback_chain_of_three(make_daemon, make_smtp, make_receiver, tmp_path):
+    """email (550 5.1.1) → webhook (410) → file: two `fallback` events, delivered once, on the last channel only."""
+    peer = make_smtp()
+    receiver = make_receiver({"ids": {"chain": [410]}})
+    outbox = tmp_path / "outbox"
+    daemon = make_daemon([smtp_channel(peer.url), webhook_channel(receiver), file_channel(outbox, name="archive")])
+    daemon.start()
+    drop(daemon.spool, "chain", mail("chain", "r550@example.net", fallback=["webhook", "archive"]))
+    wait_for(lambda: daemon.events("delivered", id="chain"), 30, lambda: f"delivered: {daemon.events()}")
+    moves = daemon.events("fallback", id="chain")
+    assert [(m["channel"], m["detail"].split(":")[0]) for m in moves] == [("email", "to webhook"), ("webhook", "to archive")]
+    [delivered] = daemon.events("delivered", id="chain")
+    assert delivered["channel"] == "archive"
+    assert (outbox / "chain.json").exists()
+    assert peer.received() == [] and len(receiver.requests("chain")) == 1
+    assert not daemon.events("failed", id="chain")
+    assert daemon.stop() == 0
+
+
+def local_window_around_now(zone_offset_minutes):
+    """A quiet window that contains the current minute in a zone with the given UTC offset: (start, end)."""
+    local = datetime.now(timezone.utc) + timedelta(minutes=zone_offset_minutes)
+    start, end = local - timedelta(hours=1), local + timedelta(hours=2)
+    return start.strftime("%H:%M"), end.strftime("%H:%M")
+
+
+def test_quiet_hours_defer_marketing_in_the_recipients_zone(make_daemon, make_smtp, tmp_path):
+    """Inside the recipient's quiet hours (Asia/Kathmandu, +05:45) marketing waits until the window ends, reported
+    `quiet_hours`; transactional mail and recipients in a zone outside the window go now."""
+    peer = make_smtp()
+    start, end = local_window_around_now(5 * 60 + 45)
+    daemon = make_daemon([smtp_channel(peer.url)], policy={"quiet_hours": {"start": start, "end": end},
+                                                          "quiet_jitter": "1s"})
+    daemon.start()
+    drop(daemon.spool, "quiet", mail("quiet", "a@example.net", tz="Asia/Kathmandu"))
+    drop(daemon.spool, "receipt", mail("receipt", "b@example.net", category="transactional", tz="Asia/Kathmandu"))
+    drop(daemon.spool, "elsewhere", mail("elsewhere", "c@example.net", tz="America/Los_Angeles"))
+    wait_for(lambda: daemon.events("quiet_hours", id="quiet") and len(daemon.events("delivered")) == 2, 30,
+             lambda: f"outcomes: {daemon.events()}")
+    [quiet] = daemon.events("quiet_hours", id="quiet")
+    retry_at = datetime.fromisoformat(quiet["retry_at"].replace("Z", "+00:00"))
+    expected_end = datetime.now(timezone.utc) + timedelta(hours=2)
+    assert abs((retry_at - expected_end).total_seconds()) < 120, (quiet, expected_end)
+    assert sorted(daemon.ids("delivered")) == ["elsewhere", "receipt"]
+    assert daemon.queue_counts().get(("email", "deferred")) == 1
+    assert daemon.stop() == 0
+
+
+def test_frequency_cap_across_channels(make_daemon, make_smtp, tmp_path):
+    """max = 1 per day per recipient, counted across channels (external_id): the second marketing message to the
+    same person on another channel ends `capped`; transactional mail is not capped."""
+    peer = make_smtp()
+    daemon = make_daemon([smtp_channel(peer.url), file_channel(tmp_path / "out", name="archive")],
+                         policy={"frequency_cap": [{"max": 1, "per": "1d"}]})
+    daemon.start()
+    person = {"email": "ana@example.net", "external_id": "u-42"}
+    drop(daemon.spool, "first", message("first", channel="email", to=person, content={"subject": "A", "text": "a"}))
+    wait_for(lambda: daemon.events("delivered", id="first"), 30, "the first message")
+    drop(daemon.spool, "second", message("second", channel="archive", to=person, content={"subject": "B", "text": "b"}))
+    drop(daemon.spool, "receipt", message("receipt", channel="archive", to=person, category="transactional",
+                                          content={"subject": "R", "text": "r"}))
+    wait_for(lambda: daemon.events("capped", id="second") and daemon.events("delivered", id="receipt"), 30,
+             lambda: f"capped and receipt: {daemon.events()}")
+    assert daemon.queue_counts().get(("archive", "capped")) == 1
+    assert daemon.stop() == 0
+
+
+def test_one_click_unsubscribe_then_suppressed_and_metrics(make_daemon, make_smtp):
+    """The List-Unsubscribe URL of a delivered message is POSTed as a mailbox provider would (RFC 8058); GET only
+    shows a page; the address is suppressed; the next marketing message to it ends `suppressed`. /metrics parses
+    with prometheus_client and counts the events; /healthz and /readyz answer."""
+    peer = make_smtp()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    daemon = make_daemon([smtp_channel(peer.url, unsubscribe_url=base + "/u", unsubscribe_secret=SECRET)],
+                         http={"listen": f"127.0.0.1:{port}"})
+    daemon.start()
+    drop(daemon.spool, "promo1", mail("promo1", "Siti@Example.my", campaign="winback"))
+    wait_for(lambda: daemon.events("delivered", id="promo1"), 30, "the first promotion")
+    parsed = email.message_from_bytes(peer.received()[0]["raw"], policy=email.policy.default)
+    url = str(parsed["List-Unsubscribe"]).split(",")[0].strip().strip("<>")
+    assert url.startswith(base + "/u/")
+
+    page = urllib.request.urlopen(url, timeout=10)
+    assert page.status == 200 and b"<form" in page.read()
+    assert "siti" not in daemon.cli("suppress", "list").stdout, "a GET must not unsubscribe"
+    request = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert urllib.request.urlopen(request, timeout=10).status == 200
+    assert "siti@example.my\tunsubscribed" in daemon.cli("suppress", "list").stdout
+    forged = urllib.request.Request(url[:-3] + "AAA", data=b"List-Unsubscribe=One-Click", method="POST")
+    try:
+        urllib.request.urlopen(forged, timeout=10)
+        raise AssertionError("a forged token was accepted")
+    except urllib.error.HTTPError as error:
+        assert 400 <= error.code < 500
+
+    drop(daemon.spool, "promo2", mail("promo2", "siti@example.my", campaign="winback"))
+    wait_for(lambda: daemon.events("suppressed", id="promo2"), 30, lambda: f"promo2 suppressed: {daemon.events()}")
+    assert len(peer.received()) == 1
+
+    assert urllib.request.urlopen(base + "/healthz", timeout=10).status == 200
+    assert urllib.request.urlopen(base + "/readyz", timeout=10).status == 200
+    text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    assert samples[("herald_events_total", (("channel", "email"), ("event", "delivered")))] == 1
+    assert samples[("herald_events_total", (("channel", "email"), ("event", "suppressed")))] == 1
+    assert any(name.startswith("herald_delivery_latency_seconds") for name, _ in samples)
+    assert daemon.stop() == 0
