@@ -1,7 +1,8 @@
 /// The small HTML pages of the unsubscribe flow: the confirmation (a button that POSTs the one-click form to the
 /// same URL), the result, and the refusal. Self-contained: inline style, no scripts, fonts, images or links, so the
 /// page works where only Herald's port is reachable and tells no third party who opened it. Every value shown is
-/// HTML-escaped, and `noindex` keeps tokens out of search engines. Not a preference centre.
+/// HTML-escaped, and `noindex` keeps tokens out of search engines. The receipt's campaign is an internal name and is
+/// logged, not shown. Not a preference centre.
 enum UnsubscribePage {
     static func confirm(_ receipt: UnsubscribeReceipt) -> String {
         // No `action`: the form posts to the page's own URL, so a reverse proxy's path prefix is kept.
@@ -9,7 +10,7 @@ enum UnsubscribePage {
             title: "Unsubscribe",
             body: """
                 <h1>Unsubscribe</h1>
-                <p>Stop sending \(campaignPhrase(receipt)) to <strong>\(escape(receipt.maskedRecipient))</strong>?</p>
+                <p>Stop sending these messages to <strong>\(escape(receipt.maskedRecipient))</strong>?</p>
                 <form method="post">
                 <input type="hidden" name="List-Unsubscribe" value="One-Click">
                 <button type="submit">Unsubscribe</button>
@@ -22,8 +23,7 @@ enum UnsubscribePage {
             title: "Unsubscribed",
             body: """
                 <h1>Unsubscribed</h1>
-                <p><strong>\(escape(receipt.maskedRecipient))</strong> will receive no more \
-                \(campaignPhrase(receipt)).</p>
+                <p><strong>\(escape(receipt.maskedRecipient))</strong> will receive no more of these messages.</p>
                 """)
     }
 
@@ -51,11 +51,6 @@ enum UnsubscribePage {
             }
         }
         return out
-    }
-
-    private static func campaignPhrase(_ receipt: UnsubscribeReceipt) -> String {
-        guard let campaign = receipt.campaign, !campaign.isEmpty else { return "these messages" }
-        return "messages from “\(escape(campaign))”"
     }
 
     private static func page(title: String, body: String) -> String {

@@ -31,7 +31,14 @@ extension HTTPRoutes {
         // past `maxBodyBytes` Hummingbird answers 413.
         var request = request
         _ = try await request.collectBody(upTo: Self.maxBodyBytes)
-        guard let receipt = await unsubscriber.unsubscribe(token: token) else {
+        let verified: UnsubscribeReceipt?
+        do {
+            verified = try await unsubscriber.unsubscribe(token: token)
+        } catch {
+            logger.error("cannot record an unsubscribe: \(error)")
+            return Self.text(.serviceUnavailable, "The unsubscribe could not be recorded right now; please try again.\n")
+        }
+        guard let receipt = verified else {
             logger.debug("unsubscribe token did not verify")
             return refusalResponse(.unverified, request)
         }

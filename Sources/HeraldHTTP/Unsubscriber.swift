@@ -2,8 +2,9 @@
 /// record the suppression. The server knows nothing of how tokens are signed or where suppressions are stored;
 /// the daemon passes in the implementation (HeraldCore's suppression store over HeraldCrypto's token check).
 public protocol Unsubscriber: Sendable {
-    /// Verifies the token and suppresses its recipient; returns nil for a token that does not verify.
-    func unsubscribe(token: String) async -> UnsubscribeReceipt?
+    /// Verifies the token and suppresses its recipient; returns nil for a token that does not verify, and throws
+    /// when the suppression could not be stored (the server answers 503, so the provider tries again).
+    func unsubscribe(token: String) async throws -> UnsubscribeReceipt?
     /// Verifies only (for the GET page): the masked recipient it names, or nil.
     func peek(token: String) -> UnsubscribeReceipt?
 }

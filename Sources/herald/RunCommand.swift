@@ -19,8 +19,10 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "herald")
+        _ = HTTPAddOn.registry
         do {
-            try await HeraldService.run(configPath: options.path, registry: builtinPlugins, logger: logger)
+            try await HeraldService.run(
+                configPath: options.path, registry: builtinPlugins, logger: logger, addOns: HTTPAddOn.services)
         } catch let error as HeraldService.StartError {
             printError(error.description)
             if case .config = error { throw ExitCodes.config }

@@ -51,9 +51,10 @@ final class DeliveryMetricsTests: XCTestCase {
         let errors = factory.keys.filter { $0.hasPrefix(DeliveryMetrics.Name.pluginErrors) }
         XCTAssertEqual(
             errors,
-            Set(["failed", "deferred", "throttled", "paused"].map {
-                TestMetricsFactory.key(DeliveryMetrics.Name.pluginErrors, [("channel", "email"), ("outcome", $0)])
-            }))
+            Set(
+                ["failed", "deferred", "throttled", "paused"].map {
+                    TestMetricsFactory.key(DeliveryMetrics.Name.pluginErrors, [("channel", "email"), ("outcome", $0)])
+                }))
         let eventCounters = factory.keys.filter { $0.hasPrefix(DeliveryMetrics.Name.events) }
         XCTAssertEqual(eventCounters.count, LogEvent.Kind.allCases.count)
     }

@@ -1,5 +1,5 @@
-import Metrics
 import HeraldHTTP
+import Metrics
 import Synchronization
 
 /// Test doubles for the HTTP tests: an `Unsubscriber` that knows a fixed set of tokens and records every call, and a
@@ -22,7 +22,7 @@ final class FakeUnsubscriber: Unsubscriber {
         calls.compactMap { if case .unsubscribe(let token) = $0 { token } else { nil } }
     }
 
-    func unsubscribe(token: String) async -> UnsubscribeReceipt? {
+    func unsubscribe(token: String) async throws -> UnsubscribeReceipt? {
         log.withLock { $0.append(.unsubscribe(token)) }
         return known[token]
     }

@@ -48,7 +48,8 @@ final class UnsubscribeRouteTests: XCTestCase {
         try await service(fake).makeApplication().test(.router) { client in
             var headers = Self.formHeaders
             headers[.accept] = "text/html,application/xhtml+xml,*/*;q=0.8"
-            let response = try await client.execute(uri: "/u/good", method: .post, headers: headers, body: Self.oneClick)
+            let response = try await client.execute(
+                uri: "/u/good", method: .post, headers: headers, body: Self.oneClick)
             XCTAssertEqual(response.status, .ok)
             XCTAssertEqual(response.headers[.contentType], "text/html; charset=utf-8")
             XCTAssertTrue(String(buffer: response.body).contains("Unsubscribed"))
@@ -90,6 +91,21 @@ final class UnsubscribeRouteTests: XCTestCase {
         XCTAssertEqual(fake.unsubscribed, [])
     }
 
+    func testLiveServerOneClickAndOversizedBody() async throws {
+        let fake = FakeUnsubscriber(known: ["good": Self.receipt])
+        let body = ByteBuffer(repeating: UInt8(ascii: "a"), count: 64 * 1024)
+        try await service(fake).makeApplication().test(.live) { client in
+            let big = try await client.execute(uri: "/u/good", method: .post, headers: Self.formHeaders, body: body)
+            XCTAssertEqual(big.status, .contentTooLarge)
+        }
+        try await service(fake).makeApplication().test(.live) { client in
+            let response = try await client.execute(
+                uri: "/u/good", method: .post, headers: Self.formHeaders, body: Self.oneClick)
+            XCTAssertEqual(response.status, .ok)
+        }
+        XCTAssertEqual(fake.unsubscribed, ["good"])
+    }
+
     func testGetShowsConfirmationAndNeverUnsubscribes() async throws {
         let fake = FakeUnsubscriber(known: ["good": Self.receipt])
         try await service(fake).makeApplication().test(.router) { client in
@@ -112,14 +128,13 @@ final class UnsubscribeRouteTests: XCTestCase {
     }
 
     func testPageEscapesWhatItShows() async throws {
-        let hostile = UnsubscribeReceipt(maskedRecipient: "<script>x</script>@e.example", campaign: "\"><b>")
+        let hostile = UnsubscribeReceipt(maskedRecipient: "<script>x</script>\"><b>@e.example", campaign: "c")
         let fake = FakeUnsubscriber(known: ["t": hostile])
         try await service(fake).makeApplication().test(.router) { client in
             let html = String(buffer: try await client.execute(uri: "/u/t", method: .get).body)
             XCTAssertFalse(html.contains("<script>"))
             XCTAssertFalse(html.contains("<b>"))
-            XCTAssertTrue(html.contains("&lt;script&gt;x&lt;/script&gt;@e.example"))
-            XCTAssertTrue(html.contains("&quot;&gt;&lt;b&gt;"))
+            XCTAssertTrue(html.contains("&lt;script&gt;x&lt;/script&gt;&quot;&gt;&lt;b&gt;@e.example"))
         }
     }
 

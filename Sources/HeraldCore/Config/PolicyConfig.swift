@@ -75,7 +75,7 @@ extension HeraldConfig {
                 return nil
             }
             func time(_ key: String, _ sample: String) throws(ConfigError) -> Int {
-                let text = try window.requiredString(key, example: sample)
+                guard let text = try window.string(key) else { throw window.error(key, "is required, e.g. \(example)") }
                 guard let minutes = QuietHours.minutes(text) else {
                     throw window.error(
                         key, "\"\(text)\" is not a time of day; write HH:MM from 00:00 to 23:59, e.g. \"\(sample)\"")

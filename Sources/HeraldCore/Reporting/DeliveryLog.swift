@@ -15,6 +15,8 @@ public final class DeliveryLog: Sendable {
 
     public let path: String
     private let state: Mutex<State>
+    /// Who else hears every event (metrics, statistics, status callbacks), after its line is written.
+    private let observers = Mutex<[@Sendable ([LogEvent]) -> Void]>([])
     private let logger: Logger
     private static let pendingLimit = 16 << 20
 
@@ -34,8 +36,14 @@ public final class DeliveryLog: Sendable {
         state.withLock { _ = close($0.fd) }
     }
 
+    /// Adds a listener that gets every batch of events after it was written, on the writer's thread: keep it cheap.
+    public func observe(_ observer: @escaping @Sendable ([LogEvent]) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
     public func write(_ events: [LogEvent]) {
         guard !events.isEmpty else { return }
+        defer { for observer in observers.withLock({ $0 }) { observer(events) } }
         var writer = JSONWriter(reservingCapacity: events.count * 300)
         for event in events { event.write(into: &writer) }
         let bytes = writer.bytes

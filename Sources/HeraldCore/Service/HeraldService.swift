@@ -19,7 +19,19 @@ public enum HeraldService {
         }
     }
 
-    public static func run(configPath: String, registry: PluginRegistry, logger: Logger) async throws {
+    /// What the executable's add-on services (the HTTP endpoint) are built from.
+    public struct Runtime: Sendable {
+        public var config: HeraldConfig
+        public var suppressions: SuppressionStore
+        public var isReady: @Sendable () -> Bool
+        public var logger: Logger
+    }
+
+    /// - Parameter addOns: services the executable adds (HeraldCore knows no HTTP); they stop before dispatch.
+    public static func run(
+        configPath: String, registry: PluginRegistry, logger: Logger,
+        addOns: @Sendable (Runtime) throws -> [any Service] = { _ in [] }
+    ) async throws {
         let config: HeraldConfig
         let channels: [ChannelRuntime]
         do {
@@ -51,7 +63,9 @@ public enum HeraldService {
         let decoder = MessageDecoder(channels: Set(config.channels.map(\.name)))
         let templates = TemplateStore(directory: config.templates)
         let mask = RecipientMask(full: config.log.fullRecipients)
-        let status = StatusService(notify: SystemdNotify(), store: store, channels: channels.map(\.name))
+        let metrics = config.http == nil ? nil : DeliveryMetrics()
+        if let metrics { log.observe { metrics.record($0) } }
+        let status = StatusService(notify: SystemdNotify(), store: store, channels: channels.map(\.name), metrics: metrics)
         let dispatcher = Dispatcher(
             channels: channels, store: store, decoder: decoder, templates: templates, log: log, layout: layout,
             retry: RetryPolicy(min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge), mask: mask,
@@ -73,7 +87,14 @@ public enum HeraldService {
         let reload = ReloadService(configPath: configPath, registry: registry, log: log, templates: templates, logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = channels.map { .init(service: $0.plugin) }
-        services += [.init(service: dispatcher), .init(service: intake), .init(service: reload), .init(service: status)]
+        services += [.init(service: dispatcher), .init(service: intake), .init(service: reload)]
+        let runtime = Runtime(config: config, suppressions: suppressions, isReady: { status.isReady }, logger: logger)
+        do {
+            services += try addOns(runtime).map { .init(service: $0) }
+        } catch {
+            throw StartError.setup("cannot start: \(error)")
+        }
+        services.append(.init(service: status))
         var groupConfig = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = config.drainTimeout + .seconds(10)

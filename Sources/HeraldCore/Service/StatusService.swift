@@ -14,11 +14,17 @@ public final class StatusService: Service, Sendable {
     /// Set when intake or dispatch changed the queue since the last STATUS=; an idle daemon does not count rows.
     private let changed = Atomic<Bool>(true)
 
-    public init(notify: SystemdNotify, store: QueueStore, channels: [String]) {
+    private let metrics: DeliveryMetrics?
+
+    public init(notify: SystemdNotify, store: QueueStore, channels: [String], metrics: DeliveryMetrics? = nil) {
         self.notify = notify
         self.store = store
         self.channels = channels
+        self.metrics = metrics
     }
+
+    /// The first spool scan is done (what `/readyz` reports).
+    public var isReady: Bool { ready.isSet }
 
     /// The queue changed: the next tick refreshes STATUS= (at most every `statusInterval`).
     public func queueChanged() {
@@ -54,7 +60,10 @@ public final class StatusService: Service, Sendable {
             } else if announced {
                 var lines: [String] = []
                 if watchdog != nil { lines.append("WATCHDOG=1") }
-                if changed.exchange(false, ordering: .relaxed) { lines.append("STATUS=\(status())") }
+                if changed.exchange(false, ordering: .relaxed) {
+                    lines.append("STATUS=\(status())")
+                    if let metrics, let counts = try? store.counts() { metrics.updateQueue(counts) }
+                }
                 if !lines.isEmpty { notify.send(lines.joined(separator: "\n")) }
             }
         }
