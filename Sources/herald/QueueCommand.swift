@@ -24,6 +24,22 @@ struct QueueCommand: ParsableCommand {
             let age = row.oldestCreatedAt.map { DurationText.format(.seconds(max(0, (now - $0) / 1000))) + " ago" } ?? "-"
             print(pad(row.channel, 16) + pad(row.state.rawValue, 11) + pad(String(row.count), 10) + age)
         }
+        printConcurrency(stateDirectory: config.state)
+    }
+}
+
+/// The running daemon's concurrency per channel (adaptive or configured), as it last wrote it to STATE/channels.json.
+private func printConcurrency(stateDirectory: String) {
+    guard let text = readTextFile(stateDirectory + "/channels.json"),
+        case .object(let channels)? = try? JSONParser.parse(Array(text.utf8))
+    else { return }
+    print("")
+    print(pad("CHANNEL", 16) + pad("CONCURRENCY", 13) + "MAXIMUM")
+    for (name, value) in channels.sorted(by: { $0.key < $1.key }) {
+        guard case .object(let fields) = value, case .int(let limit)? = fields["concurrency"],
+            case .int(let maximum)? = fields["maximum"]
+        else { continue }
+        print(pad(name, 16) + pad(String(limit), 13) + String(maximum))
     }
 }
 

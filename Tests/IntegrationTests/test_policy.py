@@ -180,3 +180,33 @@ def test_one_click_unsubscribe_then_suppressed_and_metrics(make_daemon, make_smt
     assert samples[("herald_events_total", (("channel", "email"), ("event", "suppressed")))] == 1
     assert any(name.startswith("herald_delivery_latency_seconds") for name, _ in samples)
     assert daemon.stop() == 0
+
+
+def test_adaptive_concurrency_rises_with_success_and_falls_on_throttling(make_daemon, make_receiver):
+    """adaptive_concurrency: sustained success raises the channel's concurrency from its start (4) towards the
+    configured maximum; 429s cut it. `herald queue` and /metrics show the current value."""
+    receiver = make_receiver()
+    port = free_port()
+    daemon = make_daemon([webhook_channel(receiver, concurrency=64, adaptive_concurrency=True)],
+                         http={"listen": f"127.0.0.1:{port}"})
+    daemon.start()
+
+    def limit():
+        out = daemon.cli("queue").stdout
+        rows = [line.split() for line in out.splitlines() if line.startswith("webhook ") and len(line.split()) == 3]
+        return int(rows[0][1]) if rows else None
+
+    for n in range(600):
+        drop(daemon.spool, f"ok-{n}", message(f"ok-{n}"))
+    wait_for(lambda: len(daemon.events("delivered")) == 600, 60, "600 delivered")
+    risen = wait_for(lambda: (limit() or 0) > 4 and limit(), 20, lambda: f"a raised limit: {daemon.cli('queue').stdout}")
+    receiver.set_plan({"default": {"status": 429, "retry_after": "1"}})
+    for n in range(40):
+        drop(daemon.spool, f"busy-{n}", message(f"busy-{n}"))
+    wait_for(lambda: len(daemon.events("throttled")) >= 3, 30, "throttled outcomes")
+    wait_for(lambda: (limit() or risen) < risen, 20, lambda: f"a cut below {risen}: {daemon.cli('queue').stdout}")
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    gauges = {s.labels.get("channel"): s.value for family in text_string_to_metric_families(text)
+              for s in family.samples if s.name == "herald_channel_concurrency"}
+    assert 1 <= gauges["webhook"] < risen
+    daemon.kill()

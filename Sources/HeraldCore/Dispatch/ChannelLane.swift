@@ -22,12 +22,15 @@ final class ChannelLane: Sendable {
     private let inflight = Atomic<Int>(0)
     private let domains: DomainLimiter?
     let policy: LanePolicy?
+    /// AIMD over the configured concurrency (`adaptive_concurrency = true`); nil: the configured value holds.
+    let adaptive: AdaptiveConcurrency?
     /// Until when (ms) the lane sends nothing: after a throttle or a credentials error.
     private let holdUntil = Atomic<Int64>(0)
 
     init(channel: ChannelRuntime, shared: Shared, preparer: DeliveryPreparer, mask: RecipientMask, policy: LanePolicy?) {
         self.channel = channel
         self.policy = policy
+        adaptive = channel.adaptiveConcurrency ? AdaptiveConcurrency(maximum: channel.concurrency) : nil
         self.shared = shared
         self.preparer = preparer
         report = OutcomeReport(channel: channel.name, plugin: channel.pluginName, mask: mask)
@@ -35,6 +38,9 @@ final class ChannelLane: Sendable {
     }
 
     var inFlight: Int { inflight.load(ordering: .relaxed) }
+
+    /// Deliveries allowed in flight now: the adaptive limit, or the configured concurrency.
+    var concurrencyLimit: Int { adaptive?.limit ?? channel.concurrency }
 
     /// Runs until `stopping` is set, then waits for in-flight batches up to `drain`, then cancels them.
     func run(stopping: StopFlag, drain: Duration) async {
@@ -48,7 +54,7 @@ final class ChannelLane: Sendable {
         // ... and a claim holds about one second of sending, so rows do not sit in flight while the bucket refills.
         let claimCap = channel.rate.map { max(chunkSize, Int($0.rounded(.up))) } ?? Int.max
         // Claim again only when a quarter of the slots are free: fewer, larger claim transactions.
-        let lowWater = max(1, channel.concurrency / 4)
+        let lowWater = { max(1, self.concurrencyLimit / 4) }
         await withDiscardingTaskGroup { group in
             while !stopping.isSet, !Task.isCancelled {
                 if channel.paused {
@@ -62,8 +68,8 @@ final class ChannelLane: Sendable {
                     continue
                 }
                 let busy = inflight.load(ordering: .relaxed)
-                let free = channel.concurrency - busy
-                if free <= 0 || (busy > 0 && free < lowWater) {
+                let free = concurrencyLimit - busy
+                if free <= 0 || (busy > 0 && free < lowWater()) {
                     await doorbell.wait(timeout: .seconds(1))
                     continue
                 }
@@ -159,6 +165,7 @@ final class ChannelLane: Sendable {
                         now: finished, retry: shared.retry, credentialsPause: channel.credentialsPause,
                         jitter: Double.random(in: 0..<1)))
                 applyChannelEffect(outcome, decision: decision, now: finished)
+                adaptive?.record(outcome: Self.adaptiveOutcome(outcome), latencyMs: latency)
                 if let fallback = fallback(row: row, message: message, outcome: outcome, decision: decision, now: finished) {
                     results.append(fallback)
                 } else {
@@ -170,6 +177,15 @@ final class ChannelLane: Sendable {
             if let policy { remember(zip(ready.map(\.2), outcomes), policy: policy, now: finished) }
         }
         shared.recorder.submit(results)
+    }
+
+    /// Only the channel's own trouble slows it: a permanent or recipient failure says nothing about its capacity.
+    static func adaptiveOutcome(_ outcome: Outcome) -> AdaptiveConcurrency.Outcome {
+        switch outcome {
+        case .throttled: .throttled
+        case .transient: .transient
+        default: .success
+        }
     }
 
     /// Messages over their domain's rate go back to the queue, due when the domain has a token again.

@@ -15,6 +15,8 @@ public struct ChannelRuntime: Sendable {
     /// Per recipient domain, messages per second; `defaultDomainRate` for domains not listed.
     public var domainRates: [String: Double]
     public var defaultDomainRate: Double?
+    /// `concurrency` is a ceiling the lane reaches by AIMD instead of a fixed value.
+    public var adaptiveConcurrency: Bool
 
     /// Deliveries in flight when the config does not say.
     public static let defaultConcurrency = 64
@@ -32,5 +34,6 @@ public struct ChannelRuntime: Sendable {
         credentialsPause = config.credentialsPause
         domainRates = config.domainRates.mapValues(\.perSecond)
         defaultDomainRate = config.defaultDomainRate?.perSecond
+        adaptiveConcurrency = config.adaptiveConcurrency
     }
 }

@@ -38,6 +38,11 @@ public final class Dispatcher: Service, Sendable {
         self.logger = logger
     }
 
+    /// Each channel's concurrency now (adaptive or configured) and its ceiling, for metrics and `herald queue`.
+    public func concurrency() -> [(channel: String, limit: Int, maximum: Int)] {
+        lanes.map { (channel: $0.channel.name, limit: $0.concurrencyLimit, maximum: $0.channel.concurrency) }
+    }
+
     /// New work arrived (intake committed, or a requeue): every lane looks.
     public func wake() {
         for lane in lanes { lane.doorbell.ring() }

@@ -65,11 +65,14 @@ public enum HeraldService {
         let mask = RecipientMask(full: config.log.fullRecipients)
         let metrics = config.http == nil ? nil : DeliveryMetrics()
         if let metrics { log.observe { metrics.record($0) } }
-        let status = StatusService(notify: SystemdNotify(), store: store, channels: channels.map(\.name), metrics: metrics)
+        let status = StatusService(
+            notify: SystemdNotify(), store: store, channels: channels.map(\.name), metrics: metrics,
+            channelsFile: config.state + "/channels.json")
         let dispatcher = Dispatcher(
             channels: channels, store: store, decoder: decoder, templates: templates, log: log, layout: layout,
             retry: RetryPolicy(min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge), mask: mask,
             drainTimeout: config.drainTimeout, logger: logger, policies: policies, onRecorded: { status.queueChanged() })
+        status.reportConcurrency { dispatcher.concurrency() }
         let intake = Intake(
             layout: layout, store: store, decoder: decoder,
             settings: .init(

@@ -1,3 +1,5 @@
+import Foundation
+import HeraldPluginAPI
 import Logging
 import Synchronization
 import ServiceLifecycle
@@ -15,12 +17,46 @@ public final class StatusService: Service, Sendable {
     private let changed = Atomic<Bool>(true)
 
     private let metrics: DeliveryMetrics?
+    /// Each channel's concurrency now and its ceiling (set once the dispatcher exists).
+    private let concurrency = Mutex<@Sendable () -> [(channel: String, limit: Int, maximum: Int)]>({ [] })
+    /// Where `herald queue` reads the channels' current concurrency: STATE/channels.json.
+    private let channelsFile: String?
 
-    public init(notify: SystemdNotify, store: QueueStore, channels: [String], metrics: DeliveryMetrics? = nil) {
+    public init(
+        notify: SystemdNotify, store: QueueStore, channels: [String], metrics: DeliveryMetrics? = nil,
+        channelsFile: String? = nil
+    ) {
         self.notify = notify
         self.store = store
         self.channels = channels
         self.metrics = metrics
+        self.channelsFile = channelsFile
+    }
+
+    public func reportConcurrency(_ source: @escaping @Sendable () -> [(channel: String, limit: Int, maximum: Int)]) {
+        concurrency.withLock { $0 = source }
+    }
+
+    /// Publishes the channels' concurrency to /metrics and to STATE/channels.json (only when it changed).
+    private func publishConcurrency(last: inout [String: Int]) {
+        let now = concurrency.withLock { $0 }()
+        var current: [String: Int] = [:]
+        for entry in now {
+            current[entry.channel] = entry.limit
+            metrics?.updateConcurrency(channel: entry.channel, limit: entry.limit)
+        }
+        guard current != last, let channelsFile else { return }
+        last = current
+        var writer = JSONWriter()
+        writer.value(
+            .object(
+                Dictionary(
+                    uniqueKeysWithValues: now.map {
+                        ($0.channel, JSONValue.object(["concurrency": .int(Int64($0.limit)), "maximum": .int(Int64($0.maximum))]))
+                    })))
+        let directory = (channelsFile as NSString).deletingLastPathComponent
+        let name = (channelsFile as NSString).lastPathComponent
+        try? SpoolFile.writeAtomically(writer.bytes, directory: directory, name: name, sync: false)
     }
 
     /// The first spool scan is done (what `/readyz` reports).
@@ -50,6 +86,7 @@ public final class StatusService: Service, Sendable {
 
     private func loop(watchdog: Duration?) async {
         var announced = false
+        var published: [String: Int] = [:]
         while !Task.isCancelled {
             await doorbell.wait(timeout: min(watchdog ?? .seconds(30), Self.statusInterval))
             if Task.isCancelled { break }
@@ -60,6 +97,7 @@ public final class StatusService: Service, Sendable {
             } else if announced {
                 var lines: [String] = []
                 if watchdog != nil { lines.append("WATCHDOG=1") }
+                publishConcurrency(last: &published)
                 if changed.exchange(false, ordering: .relaxed) {
                     lines.append("STATUS=\(status())")
                     if let metrics, let counts = try? store.counts() { metrics.updateQueue(counts) }
