@@ -1,6 +1,7 @@
 /// A strict RFC 8259 parser from bytes to `JSONValue`: UTF-8 only, no trailing commas or comments, nesting bounded,
 /// duplicate keys refused (a producer's typo must not win silently). Written for intake, where a spool file is
-/// parsed once and must fail with a position a person can find.
+/// parsed once and must fail with a position a person can find, and for the delivery path, which parses the stored
+/// copy again: so strings are made without generic validation and objects are sized once (see `object()`).
 public struct JSONParser {
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public var offset: Int
@@ -8,21 +9,30 @@ public struct JSONParser {
         public var description: String { "\(reason) at byte \(offset)" }
     }
 
-    private let bytes: [UInt8]
+    /// Valid only inside `parse`'s `withUnsafeBufferPointer`: the parser never outlives that call.
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    /// Members of the objects being parsed, innermost last. An object's members wait here until its `}` and then
+    /// become a dictionary of exactly their number: no rehashing while it grows.
+    private var members: [(String, JSONValue)] = []
     private static let maxDepth = 64
+    /// Up to this many members, a duplicate key is found by comparing with the earlier keys, which for short keys
+    /// costs less than hashing; a larger object gets a dictionary to look keys up in.
+    private static let linearMembers = 16
 
     public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
-        parser.skipSpace()
-        let value = try parser.value()
-        parser.skipSpace()
-        guard parser.index == bytes.count else { throw parser.fail("unexpected text after the JSON value") }
-        return value
+        try bytes.withUnsafeBufferPointer { buffer throws(Failure) in
+            var parser = JSONParser(bytes: buffer)
+            parser.skipSpace()
+            let value = try parser.value()
+            parser.skipSpace()
+            guard parser.index == buffer.count else { throw parser.fail("unexpected text after the JSON value") }
+            return value
+        }
     }
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -70,12 +80,15 @@ public struct JSONParser {
     private mutating func object() throws(Failure) -> JSONValue {
         try enter()
         index += 1
-        var members: [String: JSONValue] = [:]
+        let first = members.count
+        defer { members.removeSubrange(first...) }
+        // Filled only once the object has more than `linearMembers` members.
+        var large: [String: JSONValue]? = nil
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
         while true {
             skipSpace()
@@ -87,9 +100,17 @@ public struct JSONParser {
             index += 1
             skipSpace()
             let member = try value()
-            guard members.updateValue(member, forKey: key) == nil else {
-                throw Failure(offset: keyStart, reason: "duplicate key \"\(key)\"")
+            if large == nil, members.count - first == Self.linearMembers {
+                large = Self.dictionary(members[first...])
             }
+            let isDuplicate: Bool
+            if large != nil {
+                isDuplicate = large!.updateValue(member, forKey: key) != nil
+            } else {
+                isDuplicate = members[first...].contains { $0.0 == key }
+                members.append((key, member))
+            }
+            guard !isDuplicate else { throw Failure(offset: keyStart, reason: "duplicate key \"\(key)\"") }
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -97,11 +118,17 @@ public struct JSONParser {
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
-                return .object(members)
+                return .object(large ?? Self.dictionary(members[first...]))
             } else {
                 throw fail("expected ',' or '}'")
             }
         }
+    }
+
+    private static func dictionary(_ members: ArraySlice<(String, JSONValue)>) -> [String: JSONValue] {
+        var dictionary = [String: JSONValue](minimumCapacity: members.count)
+        for (key, value) in members { dictionary[key] = value }
+        return dictionary
     }
 
     private mutating func array() throws(Failure) -> JSONValue {
@@ -134,17 +161,19 @@ public struct JSONParser {
     private mutating func string() throws(Failure) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes, valid UTF-8.
+        // Fast path: no escapes. Bytes past ASCII are rare; only then is the text checked as UTF-8.
+        var high: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let slice = bytes[start..<index]
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                guard let text = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
-                return text
+                guard high < 0x80 || UTF8Check.isValid(text) else { throw fail("invalid UTF-8") }
+                return String(decoding: text, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw fail("control character in string") }
+            high |= byte
             index += 1
         }
         var scalars: [UInt8] = Array(bytes[start..<index])
@@ -153,8 +182,10 @@ public struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let text = String(validating: scalars, as: UTF8.self) else { throw fail("invalid UTF-8") }
-                return text
+                return try scalars.withUnsafeBufferPointer { text throws(Failure) in
+                    guard UTF8Check.isValid(text) else { throw fail("invalid UTF-8") }
+                    return String(decoding: text, as: UTF8.self)
+                }
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw fail("unexpected end of input") }
@@ -183,7 +214,7 @@ public struct JSONParser {
                         throw fail("lone surrogate in \\u escape")
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw fail("invalid \\u escape") }
-                    scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                    UTF8.encode(scalar) { scalars.append($0) }
                 default:
                     throw fail("invalid escape")
                 }
@@ -241,9 +272,56 @@ public struct JSONParser {
             while index < bytes.count, (48...57).contains(bytes[index]) { index += 1 }
             guard index > exponentStart else { throw fail("invalid number") }
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if isInteger, let integer = Int64(text) { return .int(integer) }
+        if isInteger, let integer = Self.integer(bytes[start..<index]) { return .int(integer) }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let double = Double(text), double.isFinite else { throw fail("number out of range") }
         return .double(double)
+    }
+
+    /// `-?[0-9]+` (already checked) as an Int64, or nil when it does not fit, like `Int64(String)` but without
+    /// making a String. Summed as a negative number so that Int64.min fits too.
+    private static func integer(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
+        let negative = digits.first == UInt8(ascii: "-")
+        var value: Int64 = 0
+        for byte in digits.dropFirst(negative ? 1 : 0) {
+            let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (next, underflow) = times10.subtractingReportingOverflow(Int64(byte - 48))
+            guard !overflow, !underflow else { return nil }
+            value = next
+        }
+        if negative { return value }
+        return value == .min ? nil : -value
+    }
+}
+
+/// Strict UTF-8 as in Unicode's table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF. These are the
+/// rules of `String(validating:)`, which the tests hold it to, but without that generic call's cost per string.
+enum UTF8Check {
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            // The sequence's length, and the range its second byte must fall in.
+            let length: Int
+            var second: ClosedRange<UInt8> = 0x80...0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: (length, second) = (3, 0xA0...0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: (length, second) = (3, 0x80...0x9F)
+            case 0xF0: (length, second) = (4, 0x90...0xBF)
+            case 0xF1...0xF3: length = 4
+            case 0xF4: (length, second) = (4, 0x80...0x8F)
+            default: return false
+            }
+            guard index + length <= bytes.count, second.contains(bytes[index + 1]) else { return false }
+            for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 { return false }
+            index += length
+        }
+        return true
     }
 }

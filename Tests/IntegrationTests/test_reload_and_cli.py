@@ -71,6 +71,7 @@ def test_annotated_example_config_checks(herald_bin, tmp_path):
     pem = dict(encoding=serialization.Encoding.PEM, format=serialization.PrivateFormat.PKCS8,
                encryption_algorithm=serialization.NoEncryption())
     (tmp_path / "webhook-secret").write_text("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n")
+    (tmp_path / "callback-secret").write_text("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n")
     (tmp_path / "smtp-password").write_text("relay password\n")
     (tmp_path / "unsubscribe-secret").write_text("0123456789abcdef0123456789abcdef\n")
     (tmp_path / "dkim-ed25519.pem").write_bytes(ed25519.Ed25519PrivateKey.generate().private_bytes(**pem))

@@ -1,103 +1,121 @@
 import HeraldPluginAPI
 
+/// The names one JSON object of a message may use, as an enum: `Fields` sorts an object's members by these once,
+/// instead of hashing a name for every field it reads.
+protocol FieldName: RawRepresentable, CaseIterable, Equatable where RawValue == String {}
+
 /// Typed, path-aware access to one JSON object during message decoding; every failure names the dotted field.
-struct Fields {
-    private let object: [String: JSONValue]
+struct Fields<Name: FieldName> {
+    private var members: [(name: Name, value: JSONValue)] = []
     private let path: String
 
-    init(_ object: [String: JSONValue], path: String) {
-        self.object = object
+    /// Refuses a member whose name is not a `Name`: the first such in alphabetical order, so the error is the same
+    /// whatever order the producer wrote the keys in.
+    init(_ object: [String: JSONValue], path: String) throws(IntakeError) {
         self.path = path
-    }
-
-    func rejectUnknown(_ known: Set<String>) throws(IntakeError) {
-        for key in object.keys.sorted() where !known.contains(key) {
-            throw IntakeError(
-                .unknownField, field: path + key, "unknown field; known: \(known.sorted().joined(separator: ", "))")
+        members.reserveCapacity(object.count)
+        var unknown: String?
+        for (key, value) in object {
+            if let name = Name(rawValue: key) {
+                members.append((name, value))
+            } else if unknown.map({ key < $0 }) ?? true {
+                unknown = key
+            }
+        }
+        if let unknown {
+            let known = Name.allCases.map(\.rawValue).sorted().joined(separator: ", ")
+            throw IntakeError(.unknownField, field: path + unknown, "unknown field; known: \(known)")
         }
     }
 
-    func raw(_ key: String) -> JSONValue? {
-        guard let value = object[key], value != .null else { return nil }
-        return value
+    func raw(_ name: Name) -> JSONValue? {
+        for member in members where member.name == name {
+            return member.value == .null ? nil : member.value
+        }
+        return nil
     }
 
-    func string(_ key: String) throws(IntakeError) -> String? {
-        switch raw(key) {
+    private func field(_ name: Name) -> String { path + name.rawValue }
+
+    func string(_ name: Name) throws(IntakeError) -> String? {
+        switch raw(name) {
         case nil: return nil
         case .string(let text): return text
-        case let other?: throw IntakeError(.wrongType, field: path + key, "must be a string, not \(other.kindName)")
+        case let other?: throw IntakeError(.wrongType, field: field(name), "must be a string, not \(other.kindName)")
         }
     }
 
-    func requiredString(_ key: String) throws(IntakeError) -> String {
-        guard let text = try string(key), !text.isEmpty else {
-            throw IntakeError(.missingField, field: path + key, "is required")
+    func requiredString(_ name: Name) throws(IntakeError) -> String {
+        guard let text = try string(name), !text.isEmpty else {
+            throw IntakeError(.missingField, field: field(name), "is required")
         }
         return text
     }
 
     /// A short single-line label (campaign, trigger, endpoint): no control characters, at most 200 characters.
-    func label(_ key: String) throws(IntakeError) -> String? {
-        guard let text = try string(key) else { return nil }
-        guard text.count <= 200, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else { throw IntakeError(.badValue, field: path + key, "must be one line of at most 200 characters") }
+    func label(_ name: Name) throws(IntakeError) -> String? {
+        guard let text = try string(name) else { return nil }
+        // A character takes at least one byte, so counting characters is needed only past 200 bytes.
+        guard text.utf8.count <= 200 || text.count <= 200, !MessageRules.hasControlCharacter(text) else {
+            throw IntakeError(.badValue, field: field(name), "must be one line of at most 200 characters")
+        }
         return text
     }
 
-    func object(_ key: String) throws(IntakeError) -> [String: JSONValue]? {
-        switch raw(key) {
+    func object(_ name: Name) throws(IntakeError) -> [String: JSONValue]? {
+        switch raw(name) {
         case nil: return nil
         case .object(let members): return members
-        case let other?: throw IntakeError(.wrongType, field: path + key, "must be an object, not \(other.kindName)")
+        case let other?: throw IntakeError(.wrongType, field: field(name), "must be an object, not \(other.kindName)")
         }
     }
 
-    func stringArray(_ key: String) throws(IntakeError) -> [String]? {
-        switch raw(key) {
+    func stringArray(_ name: Name) throws(IntakeError) -> [String]? {
+        switch raw(name) {
         case nil: return nil
         case .array(let items):
             var result: [String] = []
+            result.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {
                 guard case .string(let text) = item else {
-                    throw IntakeError(.wrongType, field: "\(path)\(key)[\(index)]", "must be a string")
+                    throw IntakeError(.wrongType, field: "\(field(name))[\(index)]", "must be a string")
                 }
                 result.append(text)
             }
             return result
         case let other?:
-            throw IntakeError(.wrongType, field: path + key, "must be an array of strings, not \(other.kindName)")
+            throw IntakeError(.wrongType, field: field(name), "must be an array of strings, not \(other.kindName)")
         }
     }
 
-    func stringMap(_ key: String) throws(IntakeError) -> [String: String]? {
-        guard let members = try object(key) else { return nil }
-        var result: [String: String] = [:]
-        for (name, value) in members {
+    func stringMap(_ name: Name) throws(IntakeError) -> [String: String]? {
+        guard let members = try object(name) else { return nil }
+        var result: [String: String] = Dictionary(minimumCapacity: members.count)
+        for (key, value) in members {
             guard case .string(let text) = value else {
-                throw IntakeError(.wrongType, field: "\(path)\(key).\(name)", "must be a string")
+                throw IntakeError(.wrongType, field: "\(field(name)).\(key)", "must be a string")
             }
-            result[name] = text
+            result[key] = text
         }
         return result
     }
 
-    func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws(IntakeError) -> E?
+    func enumValue<E: RawRepresentable & CaseIterable>(_ name: Name, _ type: E.Type) throws(IntakeError) -> E?
     where E.RawValue == String {
-        guard let text = try string(key) else { return nil }
+        guard let text = try string(name) else { return nil }
         guard let value = E(rawValue: text) else {
             let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
-            throw IntakeError(.badValue, field: path + key, "\"\(text)\" is not one of \(allowed)")
+            throw IntakeError(.badValue, field: field(name), "\"\(text)\" is not one of \(allowed)")
         }
         return value
     }
 
     /// Milliseconds since the epoch from an RFC 3339 string.
-    func timestamp(_ key: String) throws(IntakeError) -> Int64? {
-        guard let text = try string(key) else { return nil }
+    func timestamp(_ name: Name) throws(IntakeError) -> Int64? {
+        guard let text = try string(name) else { return nil }
         guard let millis = Timestamp.parse(text) else {
             throw IntakeError(
-                .badTimestamp, field: path + key, "\"\(text)\" is not an RFC 3339 time like 2026-11-23T10:00:00Z")
+                .badTimestamp, field: field(name), "\"\(text)\" is not an RFC 3339 time like 2026-11-23T10:00:00Z")
         }
         return millis
     }
