@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCore", "HeraldPluginAPI", "HeraldHTTP", "WebhookPlugin", "EmailPlugin", "FilePlugin",
+                "HeraldCore", "HeraldPluginAPI", "HeraldHTTP", "HeraldTransport", "WebhookPlugin", "EmailPlugin", "FilePlugin",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -268,8 +268,8 @@ def filesystem_rate(workdir, count):
 # ---------------------------------------------------------------- the daemon
 
 
-def write_config(directory, channels):
-    """herald.toml for one phase; `channels` is a list of TOML [[channel]] bodies."""
+def write_config(directory, channels, extra=""):
+    """herald.toml for one phase; `channels` is a list of TOML [[channel]] bodies; `extra` more tables."""
     text = """\
 spool = "spool"
 state = "state"
@@ -286,6 +286,7 @@ batch = 1000
 rescan = "30s"
 max_size = 1048576
 """
+    text += extra
     for body in channels:
         text += "[[channel]]\n" + body.strip() + "\n"
     os.makedirs(os.path.join(directory, "templates"), exist_ok=True)
@@ -546,6 +547,67 @@ paused = {"true" if paused else "false"}
 """
 
 
+def policy_tables():
+    """Quiet hours that are not now (so every message is checked and passes), a cap nobody reaches."""
+    hour = (time.gmtime().tm_hour + 3) % 24
+    return (f'[policy]\nquiet_hours = {{ start = "{hour:02d}:00", end = "{(hour + 2) % 24:02d}:00" }}\n'
+            'frequency_cap = [ { max = 1000, per = "1d" } ]\n')
+
+
+def drain_rate(workdir, args, cleanup, port, name, extra, suppressions):
+    """Queues N while the channel is paused, restarts it unpaused and times READY=1 -> N delivered (msgs/s)."""
+    n = args.messages
+    directory = os.path.join(workdir, name)
+    config = write_config(directory, [webhook_channel(port, paused=True)], extra)
+    if suppressions:
+        csv = os.path.join(directory, "suppressed.csv")
+        with open(csv, "w") as f:
+            f.write("address,reason\n" + "".join(f"gone{i}@example.org,hard_bounce\n" for i in range(suppressions)))
+        done = subprocess.run([args.herald, "suppress", "import", csv, "--config", config],
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise RuntimeError(f"herald suppress import failed: {done.stderr.strip()}")
+    spool = os.path.join(directory, "spool")
+    counter = LogCounter(os.path.join(directory, "log/delivery.log"))
+    timeout = args.timeout or 60 + n / 500
+    herald = Herald(args.herald, config, cleanup)
+    herald.wait_ready(30)
+    write_messages(f"{spool}/tmp", "p", 0, n, "webhook")
+    started = time.monotonic()
+    rename_messages(spool, "p", 0, n)
+    accepted = counter.wait_for("accepted", n, timeout, herald, started)
+    herald.stop()
+    if accepted is None:
+        return None
+    write_config(directory, [webhook_channel(port, paused=False)], extra)
+    herald = Herald(args.herald, config, cleanup)
+    herald.wait_ready(60)
+    started = time.monotonic()
+    delivered = counter.wait_for("delivered", n, timeout, herald, started)
+    herald.stop()
+    counter.poll()
+    counter.close()
+    return n / delivered if delivered else None
+
+
+def phase_policy(workdir, args, results, cleanup):
+    """The sending policy's cost: the webhook backlog drain with and without quiet hours, a frequency cap and
+    100,000 suppressed addresses, alternated twice so drift on the machine hits both alike; best of each."""
+    log(f"\n== policy: {args.messages:,} messages, backlog drain, without and with the policy ==")
+    if "nginx" not in results:
+        results["nginx"] = start_nginx(workdir, cleanup)
+    _, port = results["nginx"]
+    runs = {"off": [], "on": []}
+    for round_ in range(2):
+        for variant in ("off", "on"):
+            on = variant == "on"
+            rate = drain_rate(workdir, args, cleanup, port, f"policy-{variant}-{round_}",
+                              policy_tables() if on else "", 100_000 if on else 0)
+            runs[variant].append(rate or 0)
+            log(f"  policy {variant} (round {round_ + 1}): {fmt_rate(rate)} msgs/s")
+    results["policy_off"], results["policy_on"] = max(runs["off"]), max(runs["on"])
+
+
 def start_profiler(output, pid):
     """`perf record` on the daemon alone for the timed part of a phase (--perf FILE); None without --perf."""
     if not output:
@@ -781,6 +843,12 @@ def summary(results):
         row("smtp delivery, DKIM ed25519 (msgs/s)", fmt_rate(results.get("smtp_dkim")), "")
         row("smtp peak RSS (MB)", f"{results.get('smtp_rss', 0):.1f}", "")
         row("peer: smtp-source -> smtp-sink (msgs/s)", fmt_rate(wire), f"doc: {PEER_SMTP_DOC:,}")
+    if "policy_on" in results:
+        off, on = results["policy_off"], results["policy_on"]
+        cost = f"{100 * (off - on) / off:.0f}% slower" if off else ""
+        row("delivery, no policy (msgs/s)", fmt_rate(off), "")
+        row("delivery, quiet hours + cap + 100k suppressed", fmt_rate(on), "within 10%",
+            check(on, lambda v: off and v >= 0.9 * off) + ("  " + cost if cost else ""))
     if "intake" in results:
         rate = results.get("intake")
         note = f"{100 * rate / fs:.0f}% of Python fs" if rate and fs else ""
@@ -806,7 +874,7 @@ def parse_args():
     parser.add_argument("--messages", type=int, default=20_000, help="webhook phase size (default 20,000)")
     parser.add_argument("--queue", type=int, default=1_000_000, help="queue phase size (default 1,000,000)")
     parser.add_argument("--batch", type=int, default=100_000, help="files per rename batch in the queue phase")
-    parser.add_argument("--only", choices=["webhook", "smtp", "queue"], help="run one phase (plus the peers)")
+    parser.add_argument("--only", choices=["webhook", "smtp", "policy", "queue"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
     parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE) and the smtp run (FILE.smtp)")
@@ -843,7 +911,8 @@ def main():
     args.herald = snapshot_binary(args.herald, workdir)
     try:
         phase_peers(workdir, args, results, cleanup)
-        for name, phase in (("webhook", phase_webhook), ("smtp", phase_smtp), ("queue", phase_queue)):
+        for name, phase in (("webhook", phase_webhook), ("smtp", phase_smtp), ("policy", phase_policy),
+                            ("queue", phase_queue)):
             if args.only in (None, name):
                 try:
                     phase(workdir, args, results, cleanup)

@@ -34,6 +34,7 @@ public struct JSONParser {
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+        members.reserveCapacity(Self.linearMembers)
     }
 
     private func fail(_ reason: String) -> Failure {
@@ -81,7 +82,7 @@ public struct JSONParser {
         try enter()
         index += 1
         let first = members.count
-        defer { members.removeSubrange(first...) }
+        defer { if members.count > first { members.removeSubrange(first...) } }
         // Filled only once the object has more than `linearMembers` members.
         var large: [String: JSONValue]? = nil
         skipSpace()
@@ -101,13 +102,13 @@ public struct JSONParser {
             skipSpace()
             let member = try value()
             if large == nil, members.count - first == Self.linearMembers {
-                large = Self.dictionary(members[first...])
+                large = Self.dictionary(moving: &members, from: first)
             }
             let isDuplicate: Bool
             if large != nil {
                 isDuplicate = large!.updateValue(member, forKey: key) != nil
             } else {
-                isDuplicate = members[first...].contains { $0.0 == key }
+                isDuplicate = (first..<members.count).contains { members[$0].0 == key }
                 members.append((key, member))
             }
             guard !isDuplicate else { throw Failure(offset: keyStart, reason: "duplicate key \"\(key)\"") }
@@ -118,16 +119,20 @@ public struct JSONParser {
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
-                return .object(large ?? Self.dictionary(members[first...]))
+                return .object(large ?? Self.dictionary(moving: &members, from: first))
             } else {
                 throw fail("expected ',' or '}'")
             }
         }
     }
 
-    private static func dictionary(_ members: ArraySlice<(String, JSONValue)>) -> [String: JSONValue] {
-        var dictionary = [String: JSONValue](minimumCapacity: members.count)
-        for (key, value) in members { dictionary[key] = value }
+    /// Moves `members[first...]` into a dictionary, leaving `members` as it was before the object.
+    private static func dictionary(moving members: inout [(String, JSONValue)], from first: Int) -> [String: JSONValue] {
+        var dictionary = [String: JSONValue](minimumCapacity: members.count - first)
+        while members.count > first {
+            let (key, value) = members.removeLast()
+            dictionary[key] = value
+        }
         return dictionary
     }
 

@@ -22,7 +22,8 @@ struct RunCommand: AsyncParsableCommand {
         _ = HTTPAddOn.registry
         do {
             try await HeraldService.run(
-                configPath: options.path, registry: builtinPlugins, logger: logger, addOns: HTTPAddOn.services)
+                configPath: options.path, registry: builtinPlugins, logger: logger,
+                addOns: { try HTTPAddOn.services($0) + CallbackAddOn.services($0) })
         } catch let error as HeraldService.StartError {
             printError(error.description)
             if case .config = error { throw ExitCodes.config }

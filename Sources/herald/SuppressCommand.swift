@@ -71,7 +71,10 @@ struct SuppressCommand: ParsableCommand {
         @Argument(help: "The CSV file.") var file: String
 
         func run() throws {
-            guard let text = readTextFile(file) else { throw ValidationError("\(file): cannot read") }
+            // Not readTextFile: that one is for small files and stops at 1 MiB; a list can be many megabytes.
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+            else { throw ValidationError("\(file): cannot read it as UTF-8 text") }
+            let config = try options.load()
             let now = Clock.nowMillis()
             var entries: [SuppressionStore.Entry] = []
             for (index, line) in text.split(whereSeparator: \.isNewline).enumerated() {
@@ -89,8 +92,12 @@ struct SuppressCommand: ParsableCommand {
                     throw ValidationError("\(file):\(index + 1): \"\(address)\" is not an email address")
                 }
                 entries.append(.init(kind: kind, address: address, reason: reason, source: "import \(file)", createdAt: now))
+                guard entries.count <= config.policy.suppressionImportMax else {
+                    throw ValidationError(
+                        "\(file): more than \(config.policy.suppressionImportMax) entries; split it, or raise [policy] suppression_import_max")
+                }
             }
-            let store = try SuppressionStore(directory: try options.load().state)
+            let store = try SuppressionStore(directory: config.state)
             var added = 0
             for start in stride(from: 0, to: entries.count, by: 10_000) {
                 added += try store.add(Array(entries[start..<min(start + 10_000, entries.count)]))

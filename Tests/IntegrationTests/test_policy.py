@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from herald_harness import drop, file_channel, message, smtp_channel, wait_for, webhook_channel
 
 SECRET = "k3y-for-unsubscribe-tokens-0123456789"
+SECRET_WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the receiver peer verifies with this one
 
 
 def free_port():
@@ -210,3 +211,36 @@ def test_adaptive_concurrency_rises_with_success_and_falls_on_throttling(make_da
               for s in family.samples if s.name == "herald_channel_concurrency"}
     assert 1 <= gauges["webhook"] < risen
     daemon.kill()
+
+
+def test_status_callbacks_signed_batched_at_least_once(make_daemon, make_receiver, tmp_path):
+    """[callbacks]: delivery events reach the upstream receiver as signed Standard Webhooks batches (verified by
+    the standardwebhooks package); a batch refused with 503 comes again under the same webhook-id until accepted,
+    and every delivered event arrives. `herald stats` counts from the state store."""
+    callbacks = make_receiver({"default": 503})
+    daemon = make_daemon([file_channel(tmp_path / "out", name="email")],
+                         callbacks={"url": callbacks.url + "/events", "secret": SECRET_WHSEC, "batch": 4,
+                                    "events": ["delivered", "suppressed"]})
+    daemon.start()
+    for n in range(6):
+        drop(daemon.spool, f"cb-{n}", message(f"cb-{n}", channel="email", campaign="spring"))
+    wait_for(lambda: len(callbacks.requests()) >= 2, 30, "refused callback attempts")
+    callbacks.set_plan({"default": 200})
+    wait_for(lambda: sum(1 for r in callbacks.requests() if r["status"] == 200) >= 2, 60,
+             lambda: f"accepted batches: {[(r['id'], r['status']) for r in callbacks.requests()]}")
+    requests = callbacks.requests()
+    assert all(r["verified"] for r in requests), [r["error"] for r in requests]
+    first_id = requests[0]["id"]
+    assert [r["status"] for r in requests if r["id"] == first_id][-1] == 200, "the refused batch is sent again"
+    assert len({r["id"] for r in requests if r["status"] == 200}) == len([r for r in requests if r["status"] == 200])
+    delivered = [e["id"] for r in requests if r["status"] == 200
+                 for e in json.loads(r["body"])["data"]["events"] if e["event"] == "delivered"]
+    assert sorted(delivered) == sorted(f"cb-{n}" for n in range(6))
+    assert all(json.loads(r["body"])["type"] == "herald.events" for r in requests)
+    stats = daemon.cli("stats", "--by", "campaign")
+    assert stats.returncode == 0, stats.stderr
+    header, *rows = stats.stdout.splitlines()
+    columns = header.split()
+    spring = dict(zip(columns[1:], next(r.split()[1:] for r in rows if r.startswith("spring"))))
+    assert spring["accepted"] == "6" and spring["delivered"] == "6"
+    assert daemon.stop() == 0

@@ -1,23 +1,23 @@
 import HeraldPluginAPI
 
-/// The names one JSON object of a message may use, as an enum: `Fields` sorts an object's members by these once,
-/// instead of hashing a name for every field it reads.
-protocol FieldName: RawRepresentable, CaseIterable, Equatable where RawValue == String {}
-
 /// Typed, path-aware access to one JSON object during message decoding; every failure names the dotted field.
 struct Fields<Name: FieldName> {
-    private var members: [(name: Name, value: JSONValue)] = []
+    private let object: [String: JSONValue]
+    /// Where each known member sits in `object`: plain values, so finding one copies no JSON on the way.
+    private var found: [(name: Name, index: Dictionary<String, JSONValue>.Index)] = []
     private let path: String
 
     /// Refuses a member whose name is not a `Name`: the first such in alphabetical order, so the error is the same
     /// whatever order the producer wrote the keys in.
     init(_ object: [String: JSONValue], path: String) throws(IntakeError) {
+        self.object = object
         self.path = path
-        members.reserveCapacity(object.count)
+        found.reserveCapacity(object.count)
         var unknown: String?
-        for (key, value) in object {
-            if let name = Name(rawValue: key) {
-                members.append((name, value))
+        for index in object.indices {
+            let key = object.keys[index]
+            if let name = Name.table.name(key) {
+                found.append((name, index))
             } else if unknown.map({ key < $0 }) ?? true {
                 unknown = key
             }
@@ -29,10 +29,10 @@ struct Fields<Name: FieldName> {
     }
 
     func raw(_ name: Name) -> JSONValue? {
-        for member in members where member.name == name {
-            return member.value == .null ? nil : member.value
-        }
-        return nil
+        guard let member = found.first(where: { $0.name == name }) else { return nil }
+        let value = object.values[member.index]
+        if case .null = value { return nil }
+        return value
     }
 
     private func field(_ name: Name) -> String { path + name.rawValue }

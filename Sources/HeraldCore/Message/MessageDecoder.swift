@@ -17,12 +17,21 @@ public struct MessageDecoder: Sendable {
         self.trusted = trusted
     }
 
-    static let topLevelKeys: Set<String> = [
-        "id", "channel", "fallback", "to", "campaign", "stage", "trigger", "category", "template", "data", "content",
-        "not_before", "expires_at", "priority", "headers", "endpoint",
-    ]
-    static let recipientKeys = Set(Recipient.CodingKeys.allCases.map(\.rawValue))
-    static let contentKeys = Set(RenderedContent.partNames)
+    /// The names a message's top level may use.
+    enum TopLevelName: String, FieldName {
+        case id, channel, fallback, to, campaign, stage, trigger, category, template, data, content, priority, headers
+        case endpoint
+        case notBefore = "not_before"
+        case expiresAt = "expires_at"
+
+        static let table = NameTable<Self>()
+    }
+
+    enum PushTokenName: String, FieldName {
+        case platform, token
+
+        static let table = NameTable<Self>()
+    }
 
     /// - Parameter fileName: the spool file's name, used to derive an id when the message has none.
     public func decode(_ bytes: [UInt8], fileName: String) throws(IntakeError) -> Message {
@@ -39,35 +48,34 @@ public struct MessageDecoder: Sendable {
         } catch {
             throw IntakeError(.invalidJSON, field: nil, "not valid JSON")
         }
-        let fields = Fields(root, path: "")
-        try fields.rejectUnknown(Self.topLevelKeys)
+        let fields = try Fields<TopLevelName>(root, path: "")
 
-        let channel = try fields.requiredString("channel")
+        let channel = try fields.requiredString(.channel)
         guard channels.contains(channel) else {
             throw IntakeError(
                 .unknownChannel, field: "channel",
                 "no channel named \"\(channel)\"; configured: \(channels.sorted().joined(separator: ", "))")
         }
-        let fallback = try fields.stringArray("fallback") ?? []
+        let fallback = try fields.stringArray(.fallback) ?? []
         for (index, name) in fallback.enumerated() where !channels.contains(name) || name == channel {
             throw IntakeError(
                 .unknownChannel, field: "fallback[\(index)]",
                 name == channel ? "\"\(name)\" is already the message's channel" : "no channel named \"\(name)\"")
         }
-        let id = try fields.string("id") ?? Self.derivedID(fileName: fileName, bytes: bytes)
+        let id = try fields.string(.id) ?? Self.derivedID(fileName: fileName, bytes: bytes)
         if !trusted { try MessageRules.checkID(id) }
 
-        let recipient = try decodeRecipient(fields.object("to"))
-        let category = try fields.enumValue("category", Message.Category.self) ?? .marketing
-        let priority = try fields.enumValue("priority", Message.Priority.self) ?? .normal
-        let stage = try fields.string("stage")
+        let recipient = try decodeRecipient(fields.object(.to))
+        let category = try fields.enumValue(.category, Message.Category.self) ?? .marketing
+        let priority = try fields.enumValue(.priority, Message.Priority.self) ?? .normal
+        let stage = try fields.string(.stage)
         if let stage, !Message.stages.contains(stage) {
             throw IntakeError(
                 .badValue, field: "stage", "\"\(stage)\" is not a lifecycle stage; use one of "
                     + Message.stages.sorted().joined(separator: ", "))
         }
-        let template = try fields.string("template")
-        let content = try fields.object("content").map(decodeContent)
+        let template = try fields.string(.template)
+        let content = try fields.object(.content).map(decodeContent)
         if template != nil, content != nil {
             throw IntakeError(.conflict, field: "content", "give either template (+ data) or content, not both")
         }
@@ -75,34 +83,33 @@ public struct MessageDecoder: Sendable {
             throw IntakeError(.missingField, field: "content", "a message needs a template or inline content")
         }
         if let template, !trusted { try MessageRules.checkTemplateName(template) }
-        let data = fields.raw("data")
+        let data = fields.raw(.data)
         if let data, case .object = data {} else if data != nil {
             throw IntakeError(.wrongType, field: "data", "must be an object")
         }
-        let notBefore = try fields.timestamp("not_before")
-        let expiresAt = try fields.timestamp("expires_at")
+        let notBefore = try fields.timestamp(.notBefore)
+        let expiresAt = try fields.timestamp(.expiresAt)
         if let notBefore, let expiresAt, expiresAt <= notBefore {
             throw IntakeError(.badValue, field: "expires_at", "must be later than not_before")
         }
-        let headers = try fields.stringMap("headers") ?? [:]
+        let headers = try fields.stringMap(.headers) ?? [:]
         for (name, value) in headers where !trusted { try MessageRules.checkHeader(name: name, value: value) }
 
         return Message(
-            id: id, channel: channel, fallback: fallback, to: recipient, campaign: try fields.label("campaign"),
-            stage: stage, trigger: try fields.label("trigger"), category: category, template: template, data: data,
+            id: id, channel: channel, fallback: fallback, to: recipient, campaign: try fields.label(.campaign),
+            stage: stage, trigger: try fields.label(.trigger), category: category, template: template, data: data,
             content: content, notBefore: notBefore, expiresAt: expiresAt, priority: priority, headers: headers,
-            endpoint: try fields.label("endpoint"))
+            endpoint: try fields.label(.endpoint))
     }
 
     private func decodeRecipient(_ object: [String: JSONValue]?) throws(IntakeError) -> Recipient {
         guard let object else { throw IntakeError(.missingField, field: "to", "who the message is for is required") }
-        let fields = Fields(object, path: "to.")
-        try fields.rejectUnknown(Self.recipientKeys)
+        let fields = try Fields<Recipient.CodingKeys>(object, path: "to.")
         var recipient = Recipient(
-            email: try fields.string("email"), name: try fields.string("name"), timezone: try fields.string("timezone"),
-            phone: try fields.string("phone"), visitor: try fields.string("visitor"),
-            externalID: try fields.string("external_id"))
-        if let tokens = fields.raw("push") {
+            email: try fields.string(.email), name: try fields.string(.name), timezone: try fields.string(.timezone),
+            phone: try fields.string(.phone), visitor: try fields.string(.visitor),
+            externalID: try fields.string(.externalID))
+        if let tokens = fields.raw(.push) {
             guard case .array(let items) = tokens else {
                 throw IntakeError(.wrongType, field: "to.push", "must be an array of {platform, token}")
             }
@@ -111,12 +118,11 @@ public struct MessageDecoder: Sendable {
                 guard case .object(let tokenObject) = item else {
                     throw IntakeError(.wrongType, field: "to.push[\(index)]", "must be an object {platform, token}")
                 }
-                let tokenFields = Fields(tokenObject, path: "to.push[\(index)].")
-                try tokenFields.rejectUnknown(["platform", "token"])
+                let tokenFields = try Fields<PushTokenName>(tokenObject, path: "to.push[\(index)].")
                 push.append(
                     PushToken(
-                        platform: try tokenFields.requiredString("platform"),
-                        token: try tokenFields.requiredString("token")))
+                        platform: try tokenFields.requiredString(.platform),
+                        token: try tokenFields.requiredString(.token)))
             }
             recipient.push = push
         }
@@ -125,10 +131,11 @@ public struct MessageDecoder: Sendable {
     }
 
     private func decodeContent(_ object: [String: JSONValue]) throws(IntakeError) -> RenderedContent {
-        let fields = Fields(object, path: "content.")
-        try fields.rejectUnknown(Self.contentKeys)
-        var content = RenderedContent()
-        for part in RenderedContent.partNames { content[part] = try fields.string(part) }
+        let fields = try Fields<ContentPartName>(object, path: "content.")
+        // In the order of `RenderedContent.partNames`, so the first bad part is the one reported.
+        let content = RenderedContent(
+            subject: try fields.string(.subject), text: try fields.string(.text), html: try fields.string(.html),
+            title: try fields.string(.title), body: try fields.string(.body), url: try fields.string(.url))
         if let subject = content.subject, subject.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
             throw IntakeError(.badValue, field: "content.subject", "must be one line: no CR or LF")
         }
@@ -142,6 +149,17 @@ public struct MessageDecoder: Sendable {
         let hash = Digest.sha256(bytes).prefix(8).map { String($0, radix: 16).leftPadded(2) }.joined()
         return stem.isEmpty ? hash : "\(stem)-\(hash)"
     }
+}
+
+extension Recipient.CodingKeys: FieldName {
+    static let table = NameTable<Self>()
+}
+
+/// `RenderedContent.partNames` as field names (a test keeps the two lists equal).
+enum ContentPartName: String, FieldName {
+    case subject, text, html, title, body, url
+
+    static let table = NameTable<Self>()
 }
 
 extension String {

@@ -43,7 +43,8 @@ struct CallbackBatch: Sendable, Equatable {
             "content-type: application/json", "webhook-id: \(id)", "webhook-timestamp: \(seconds)",
         ]
         if let secret {
-            headers.append("webhook-signature: " + Self.signature(secret: secret, id: id, timestamp: seconds, body: body))
+            let signature = Self.signature(secret: secret, id: id, timestamp: seconds, body: body)
+            headers.append("webhook-signature: " + signature)
         }
         return headers
     }

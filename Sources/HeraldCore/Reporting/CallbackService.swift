@@ -6,8 +6,9 @@ import ServiceLifecycle
 /// (`CallbackBatch`), at least once and in order. A window of up to `batch` events is sent until the endpoint
 /// answers 2xx, then acknowledged; any other answer, or a network error (status 0), retries the same window under
 /// the same webhook id after a backoff of 1 s doubling to 5 min, with jitter. Events are filtered at send time:
-/// the ledger keeps every event when callbacks are on, and only those whose name is in `events` go into the body
-/// (a window with none is acknowledged without a request). Sleeps on the ledger's doorbell when the outbox is
+/// only those whose name is in `events` go into the body, and a window with none is acknowledged without a request
+/// (give the ledger the same set as `callbackEvents` so that the others never take an outbox row; the filter here
+/// still holds for rows recorded under an older configuration). Sleeps on the ledger's doorbell when the outbox is
 /// empty; on graceful shutdown it stops at once, and what was not acknowledged is sent after the next start.
 /// Not an HTTP client: the sender is a closure, so HeraldCore stays free of the transport.
 public final class CallbackService: Service, Sendable {

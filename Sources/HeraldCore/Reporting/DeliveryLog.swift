@@ -15,7 +15,7 @@ public final class DeliveryLog: Sendable {
 
     public let path: String
     private let state: Mutex<State>
-    /// Who else hears every event (metrics, statistics, status callbacks), after its line is written.
+    /// Who else hears every event (metrics, statistics, status callbacks), before its line is written.
     private let observers = Mutex<[@Sendable ([LogEvent]) -> Void]>([])
     private let logger: Logger
     private static let pendingLimit = 16 << 20
@@ -36,16 +36,18 @@ public final class DeliveryLog: Sendable {
         state.withLock { _ = close($0.fd) }
     }
 
-    /// Adds a listener that gets every batch of events after it was written, on the writer's thread: keep it cheap.
+    /// Adds a listener that gets every batch of events just before its lines are written, on the writer's thread
+    /// (keep it cheap): whoever reads a line can count on statistics and metrics already holding it.
     public func observe(_ observer: @escaping @Sendable ([LogEvent]) -> Void) {
         observers.withLock { $0.append(observer) }
     }
 
     public func write(_ events: [LogEvent]) {
         guard !events.isEmpty else { return }
-        defer { for observer in observers.withLock({ $0 }) { observer(events) } }
+        for observer in observers.withLock({ $0 }) { observer(events) }
         var writer = JSONWriter(reservingCapacity: events.count * 300)
-        for event in events { event.write(into: &writer) }
+        var timestamps = TimestampText()
+        for event in events { event.write(into: &writer, timestamps: &timestamps) }
         let bytes = writer.bytes
         let logger = self.logger
         let path = self.path

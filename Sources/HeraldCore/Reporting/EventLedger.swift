@@ -7,15 +7,18 @@ import Synchronization
 /// that counting never waits on the queue's writer. Every batch of delivery-log events is one transaction: hourly
 /// counters per (hour, channel, campaign, stage, event) and latency buckets per (hour, channel) from delivered
 /// events, both pre-aggregated in memory (`EventTally`) and upserted once per distinct key; with callbacks on, each
-/// event's delivery-log JSON object is appended to the outbox that `CallbackService` drains. Hourly rows older than
-/// 90 days are pruned on the first batch of each hour; the outbox keeps at most `outboxLimit` rows, dropping the
-/// oldest (a dead endpoint must not fill the state disk). Not the delivery log: it keeps no per-message history.
+/// event's delivery-log JSON object (of the kinds in `callbackEvents`, all when nil) is appended to the outbox that
+/// `CallbackService` drains; an outbox row costs about ten times a counted event, so leave out what is not sent.
+/// Hourly rows older than 90 days are pruned on the first batch of each hour; the outbox keeps at most `outboxLimit`
+/// rows, dropping the oldest (a dead endpoint must not fill the state disk). Not the delivery log: it keeps no
+/// per-message history.
 public final class EventLedger: Sendable {
     public static let fileName = "events.sqlite"
     static let retention: Int64 = 90 * 24 * EventTally.hourMillis
 
     public let path: String
     public let callbacks: Bool
+    private let outboxKinds: Set<String>?
     private let outboxLimit: Int
     private let pool: DatabasePool
     private let lastPruneHour = Atomic<Int64>(.min)
@@ -23,10 +26,13 @@ public final class EventLedger: Sendable {
     /// Rung when events were appended to the outbox; `CallbackService` is its only waiter.
     let outboxChanged = Doorbell()
 
-    public init(directory: String, callbacks: Bool, outboxLimit: Int = 1_000_000) throws {
+    public init(
+        directory: String, callbacks: Bool, callbackEvents: Set<String>? = nil, outboxLimit: Int = 1_000_000
+    ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/" + Self.fileName
         self.callbacks = callbacks
+        outboxKinds = callbackEvents
         self.outboxLimit = max(1, outboxLimit)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -54,8 +60,10 @@ public final class EventLedger: Sendable {
                         hour INTEGER NOT NULL, channel TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
                         PRIMARY KEY (hour, channel, bucket)
                     ) WITHOUT ROWID;
-                    -- AUTOINCREMENT: a sequence number is never reused once acknowledged, so webhook ids stay unique.
-                    CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL, json BLOB NOT NULL);
+                    -- AUTOINCREMENT: sequence numbers are never reused, so webhook ids stay unique.
+                    CREATE TABLE outbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL, json BLOB NOT NULL
+                    );
                     CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
                     """)
         }
@@ -77,7 +85,8 @@ public final class EventLedger: Sendable {
     public func record(_ events: [LogEvent], now: Int64 = Clock.nowMillis()) throws {
         guard !events.isEmpty else { return }
         let tally = EventTally(events)
-        let outbox = callbacks ? events.map(Self.outboxRow) : []
+        let kinds = outboxKinds
+        let outbox = callbacks ? events.filter { kinds?.contains($0.event.rawValue) ?? true }.map(Self.outboxRow) : []
         let hour = EventTally.hour(of: now)
         let prune = lastPruneHour.exchange(hour, ordering: .relaxed) != hour
         let limit = outboxLimit
@@ -124,9 +133,11 @@ public final class EventLedger: Sendable {
         return (event.event.rawValue, Data(bytes))
     }
 
-    /// Sequence numbers only grow and rows leave from the front, so max - min + 1 bounds the row count.
+    /// Sequence numbers only grow and rows leave from the front, so max - min + 1 bounds the row count. (Two
+    /// subqueries: SQLite reads one end of the index for a lone MIN or MAX, but scans the table for both at once.)
     private static func trimOutbox(_ db: Database, limit: Int) throws -> Int {
-        guard let row = try Row.fetchOne(db, sql: "SELECT MIN(seq) AS low, MAX(seq) AS high FROM outbox"),
+        let ends = "SELECT (SELECT MIN(seq) FROM outbox) AS low, (SELECT MAX(seq) FROM outbox) AS high"
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: ends)),
             let low: Int64 = row["low"], let high: Int64 = row["high"], high - low + 1 > Int64(limit)
         else { return 0 }
         try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [high - Int64(limit)])
@@ -148,7 +159,10 @@ public final class EventLedger: Sendable {
                 .map(OutboxEntry.init(row:))
             if let last = entries.last {
                 try db.execute(
-                    sql: "INSERT INTO meta (key, value) VALUES ('inflight', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    sql: """
+                        INSERT INTO meta (key, value) VALUES ('inflight', ?)
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                        """,
                     arguments: [last.seq])
             } else {
                 try db.execute(sql: "DELETE FROM meta WHERE key = 'inflight'")

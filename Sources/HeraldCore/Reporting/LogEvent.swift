@@ -54,16 +54,60 @@ public struct LogEvent: Sendable, Equatable {
 
     /// The JSON line, keys in the documented order, absent values left out.
     public func write(into writer: inout JSONWriter) {
-        writer.object([
-            ("ts", .string(Timestamp.format(ts))), ("id", id.map(JSONValue.string)),
-            ("event", .string(event.rawValue)), ("channel", channel.map(JSONValue.string)),
-            ("plugin", plugin.map(JSONValue.string)), ("attempt", attempt.map { .int(Int64($0)) }),
-            ("campaign", campaign.map(JSONValue.string)), ("stage", stage.map(JSONValue.string)),
-            ("to", to.map(JSONValue.string)), ("code", code.map(JSONValue.string)),
-            ("detail", detail.map(JSONValue.string)), ("provider_id", providerID.map(JSONValue.string)),
-            ("latency_ms", latencyMs.map(JSONValue.int)), ("retry_at", retryAt.map { .string(Timestamp.format($0)) }),
-            ("file", file.map(JSONValue.string)), ("field", field.map(JSONValue.string)),
-        ])
-        writer.raw("\n")
+        var timestamps = TimestampText()
+        write(into: &writer, timestamps: &timestamps)
+    }
+
+    /// Written member by member, without building a list of members first: this runs for every message. `ts`
+    /// is always there, so every later member starts with a comma; each prefix `,"name":` is one literal.
+    func write(into writer: inout JSONWriter, timestamps: inout TimestampText) {
+        writer.raw(#"{"ts":"#)
+        writer.string(timestamps.format(ts))
+        writer.member(#","id":"#, id)
+        writer.member(#","event":"#, event.rawValue)
+        writer.member(#","channel":"#, channel)
+        writer.member(#","plugin":"#, plugin)
+        writer.member(#","attempt":"#, attempt.map(Int64.init))
+        writer.member(#","campaign":"#, campaign)
+        writer.member(#","stage":"#, stage)
+        writer.member(#","to":"#, to)
+        writer.member(#","code":"#, code)
+        writer.member(#","detail":"#, detail)
+        writer.member(#","provider_id":"#, providerID)
+        writer.member(#","latency_ms":"#, latencyMs)
+        writer.member(#","retry_at":"#, retryAt.map { timestamps.format($0) })
+        writer.member(#","file":"#, file)
+        writer.member(#","field":"#, field)
+        writer.raw("}\n")
+    }
+}
+
+/// The text of the last timestamp formatted, kept for the next: the lines of one batch mostly share their `ts`,
+/// and formatting costs more than the rest of a line.
+struct TimestampText {
+    private var millis: Int64?
+    private var text = ""
+
+    mutating func format(_ millis: Int64) -> String {
+        if millis != self.millis {
+            self.millis = millis
+            text = Timestamp.format(millis)
+        }
+        return text
+    }
+}
+
+extension JSONWriter {
+    /// `prefix` (`,"name":`) and the value, or nothing for nil.
+    fileprivate mutating func member(_ prefix: StaticString, _ value: String?) {
+        guard let value else { return }
+        raw(prefix)
+        string(value)
+    }
+
+    fileprivate mutating func member(_ prefix: StaticString, _ value: Int64?) {
+        guard let value else { return }
+        raw(prefix)
+        number(value)
     }
 }

@@ -23,6 +23,7 @@ public enum HeraldService {
     public struct Runtime: Sendable {
         public var config: HeraldConfig
         public var suppressions: SuppressionStore
+        public var ledger: EventLedger
         public var isReady: @Sendable () -> Bool
         public var logger: Logger
     }
@@ -63,6 +64,21 @@ public enum HeraldService {
         let decoder = MessageDecoder(channels: Set(config.channels.map(\.name)))
         let templates = TemplateStore(directory: config.templates)
         let mask = RecipientMask(full: config.log.fullRecipients)
+        let ledger: EventLedger
+        do {
+            ledger = try EventLedger(
+                directory: config.state, callbacks: config.callbacks != nil,
+                callbackEvents: config.callbacks.map { Set($0.events.map(\.rawValue)) })
+        } catch {
+            throw StartError.setup("cannot open the event ledger in \(config.state): \(error)")
+        }
+        log.observe { events in
+            do {
+                try ledger.record(events)
+            } catch {
+                logger.error("cannot record \(events.count) events for herald stats and callbacks: \(error)")
+            }
+        }
         let metrics = config.http == nil ? nil : DeliveryMetrics()
         if let metrics { log.observe { metrics.record($0) } }
         let status = StatusService(
@@ -91,7 +107,8 @@ public enum HeraldService {
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = channels.map { .init(service: $0.plugin) }
         services += [.init(service: dispatcher), .init(service: intake), .init(service: reload)]
-        let runtime = Runtime(config: config, suppressions: suppressions, isReady: { status.isReady }, logger: logger)
+        let runtime = Runtime(
+            config: config, suppressions: suppressions, ledger: ledger, isReady: { status.isReady }, logger: logger)
         do {
             services += try addOns(runtime).map { .init(service: $0) }
         } catch {

@@ -87,39 +87,48 @@ public final class Intake: Service, Sendable {
 
     /// One pass over `incoming/`. Synchronous on purpose: it is file and SQLite work, run on the service's task.
     func scan() -> ScanOutcome {
+        let incoming = layout.incoming
         // `herald requeue` drops `.wake` to have queued work looked at now rather than at the next rescan.
-        if unlink(layout.incoming + "/.wake") == 0 { onQueued() }
+        if unlink(incoming + "/.wake") == 0 { onQueued() }
+        // Files are opened and unlinked relative to the directory: no path to build or walk per file.
+        let directory = open(incoming, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return .done }  // as when the listing below cannot open it
+        defer { close(directory) }
         var outcome = ScanOutcome.done
-        SpoolFile.forEachBatch(directory: layout.incoming, size: settings.batch) { names in
-            outcome = process(names)
+        SpoolFile.forEachBatch(directory: incoming, size: settings.batch) { names in
+            outcome = process(names, in: directory)
             return outcome == .done
         }
         return outcome
     }
 
-    private func process(_ names: [String]) -> ScanOutcome {
+    private func process(_ names: [String], in directory: Int32) -> ScanOutcome {
         let now = Clock.nowMillis()
-        var valid: [(name: String, item: NewMessage)] = []
+        var accepted: [String] = []
+        var items: [NewMessage] = []
         var events: [LogEvent] = []
+        accepted.reserveCapacity(names.count)
+        items.reserveCapacity(names.count)
+        events.reserveCapacity(names.count)
         var outcome = ScanOutcome.done
-        let (maxSize, groups, incoming, decoder) = (settings.maxFileSize, settings.allowedGroups, layout.incoming, decoder)
+        let (maxSize, groups, decoder) = (settings.maxFileSize, settings.allowedGroups, decoder)
         // Reading and parsing is most of intake's work and each file is independent: spread it over the cores.
         let parsed = ParallelMap.map(names) { name -> Result<NewMessage, IntakeError> in
             do throws(IntakeError) {
-                let bytes = try SpoolFile.read(path: incoming + "/" + name, maxSize: maxSize, allowedGroups: groups)
+                let bytes = try SpoolFile.read(name: name, in: directory, maxSize: maxSize, allowedGroups: groups)
                 return .success(NewMessage(message: try decoder.decode(bytes, fileName: name), body: bytes, receivedAt: now))
             } catch {
                 return .failure(error)
             }
         }
         for (name, result) in zip(names, parsed) {
-            let path = layout.incoming + "/" + name
             switch result {
             case .success(let item):
-                valid.append((name, item))
+                accepted.append(name)
+                items.append(item)
             case .failure(let error):
                 var info = stat()
-                if lstat(path, &info) != 0, errno == ENOENT { continue }  // taken away meanwhile: nothing to report
+                if fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) != 0, errno == ENOENT { continue }  // taken away meanwhile: nothing to report
                 do {
                     let target = try Rejects(layout: layout).reject(name: name, error: error, at: now)
                     events.append(
@@ -133,16 +142,16 @@ public final class Intake: Service, Sendable {
                 }
             }
         }
-        if !valid.isEmpty {
+        if !items.isEmpty {
             let inserted: [Bool]
             do {
-                inserted = try store.insert(valid.map(\.item))
+                inserted = try store.insert(items)
             } catch {
                 log.write(events)
                 return .blocked(Self.isNoSpace(error) ? "no space left: \(error)" : "cannot commit: \(error)")
             }
-            _ = ParallelMap.map(valid.map(\.name)) { name in unlink(incoming + "/" + name) }
-            for ((name, item), isNew) in zip(valid, inserted) {
+            _ = ParallelMap.map(accepted) { name in unlinkat(directory, name, 0) }
+            for ((name, item), isNew) in zip(zip(accepted, items), inserted) {
                 let message = item.message
                 events.append(
                     LogEvent(

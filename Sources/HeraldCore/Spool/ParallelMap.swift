@@ -7,11 +7,7 @@ enum ParallelMap {
         guard items.count > 1 else { return items.map(transform) }
         let buffer = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
         buffer.initialize(repeating: nil)
-        defer {
-            // Deinitialize before freeing: the slots own their values, and skipping this leaked every message.
-            _ = buffer.deinitialize()
-            buffer.deallocate()
-        }
+        defer { buffer.deallocate() }
         let slots = Slots(buffer: buffer)
         let stripes = min(items.count, max(2, System.activeProcessors))
         DispatchQueue.concurrentPerform(iterations: stripes) { stripe in
@@ -19,7 +15,9 @@ enum ParallelMap {
                 slots.set(index, transform(items[index]))
             }
         }
-        return buffer.map { $0! }
+        // Move the results out rather than copy them: every slot is left deinitialized, so freeing the buffer
+        // leaks nothing and no message is retained and released once more.
+        return buffer.indices.map { buffer.moveElement(from: $0)! }
     }
 
     /// `@unchecked Sendable` is sound: each index is written by exactly one stripe, and the buffer is read only
