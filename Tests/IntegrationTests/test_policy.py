@@ -244,3 +244,28 @@ def test_status_callbacks_signed_batched_at_least_once(make_daemon, make_receive
     spring = dict(zip(columns[1:], next(r.split()[1:] for r in rows if r.startswith("spring"))))
     assert spring["accepted"] == "6" and spring["delivered"] == "6"
     assert daemon.stop() == 0
+
+
+def test_bad_policy_input_is_refused_with_its_key(make_daemon, tmp_path):
+    """`herald check` names the key of a malformed cap, a bad quiet window, an unknown fallback channel and a bad
+    listen address; at intake, a bad time zone and an unknown fallback channel are rejected with their field."""
+    bad = [({"policy": {"frequency_cap": [{"max": 0, "per": "1d"}]}}, "frequency_cap"),
+           ({"policy": {"frequency_cap": [{"per": "1d"}]}}, "frequency_cap"),
+           ({"policy": {"quiet_hours": {"start": "25:00", "end": "08:00"}}}, "quiet_hours"),
+           ({"policy": {"default_timezone": "Mars/Olympus_Mons"}}, "default_timezone"),
+           ({"http": {"listen": "localhost"}}, "listen")]
+    for n, (tables, key) in enumerate(bad):
+        daemon = make_daemon([file_channel(tmp_path / "out")], root=tmp_path / f"bad{n}", **tables)
+        result = daemon.cli("check")
+        assert result.returncode == 78 and key in result.stderr, (tables, result.stderr)
+    daemon = make_daemon([file_channel(tmp_path / "out") | {"fallback": ["nowhere"]}], root=tmp_path / "badfb")
+    result = daemon.cli("check")
+    assert result.returncode == 78 and "fallback" in result.stderr and "nowhere" in result.stderr, result.stderr
+
+    daemon = make_daemon([file_channel(tmp_path / "out")], root=tmp_path / "intake").start()
+    drop(daemon.spool, "tz", message("tz", channel="email", to={"email": "a@example.net", "timezone": "Asia/Atlantis"}))
+    drop(daemon.spool, "fb", message("fb", channel="email", fallback=["carrier-pigeon"]))
+    wait_for(lambda: len(daemon.events("rejected")) == 2, 30, "two rejections")
+    errors = {name: json.loads((daemon.spool / "rejected" / f"{name}.error.json").read_text()) for name in ("tz", "fb")}
+    assert errors["tz"]["field"] == "to.timezone" and errors["fb"]["field"].startswith("fallback"), errors
+    assert daemon.stop() == 0
