@@ -35,14 +35,9 @@ public final class SuppressionStore: Sendable {
     public let path: String
     private let pool: DatabasePool
 
-    public init(directory: String, readonly: Bool = false) throws {
-        if !readonly { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+    public init(directory: String) throws {
         path = directory + "/policy.sqlite"
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = 2
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try StateDatabase.open(directory: directory, file: "policy.sqlite")
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(

@@ -10,19 +10,12 @@ public final class QueueStore: Sendable {
     private let pool: DatabasePool
 
     public init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/queue.sqlite"
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = 2
-        configuration.prepareDatabase { db in
-            // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose the last commits.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        pool = try StateDatabase.open(directory: directory, file: "queue.sqlite") { db in
             // 8 MiB of page cache for the writer (the default is 2): a queue of a million rows keeps its index
             // pages hot. Readers (status counts, `herald queue`) keep the default, so RSS stays under budget.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -8192") }
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
     }
 

@@ -29,19 +29,11 @@ public final class EventLedger: Sendable {
     public init(
         directory: String, callbacks: Bool, callbackEvents: Set<String>? = nil, outboxLimit: Int = 1_000_000
     ) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/" + Self.fileName
         self.callbacks = callbacks
         outboxKinds = callbackEvents
         self.outboxLimit = max(1, outboxLimit)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = 2
-        configuration.prepareDatabase { db in
-            // As the queue: a commit survives a process crash; an OS crash may lose the last few batches.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try StateDatabase.open(directory: directory, file: Self.fileName)
         try Self.migrator.migrate(pool)
     }
 
