@@ -127,7 +127,9 @@ public struct JSONParser {
     }
 
     /// Moves `members[first...]` into a dictionary, leaving `members` as it was before the object.
-    private static func dictionary(moving members: inout [(String, JSONValue)], from first: Int) -> [String: JSONValue] {
+    private static func dictionary(
+        moving members: inout [(String, JSONValue)], from first: Int
+    ) -> [String: JSONValue] {
         var dictionary = [String: JSONValue](minimumCapacity: members.count - first)
         while members.count > first {
             let (key, value) = members.removeLast()

@@ -91,7 +91,8 @@ def test_400_dead_letter_and_requeue(make_daemon, make_receiver):
 
 
 def test_410_fails_at_once(make_daemon, make_receiver):
-    """A 410 (recipient gone) fails the message on the first attempt, without retries, as a dead letter."""
+    """A 410 (recipient gone) fails the message on the first attempt, without retries, as a dead letter, and
+    suppresses the recipient on that channel; lifting the suppression and requeueing delivers it."""
     receiver = make_receiver({"ids": {"t-410": [410]}})
     daemon = make_daemon([webhook_channel(receiver)]).start()
     drop(daemon.spool, "t-410", message("t-410"))
@@ -100,6 +101,8 @@ def test_410_fails_at_once(make_daemon, make_receiver):
     assert lifecycle(daemon, "t-410") == ["accepted", "failed"]
     assert (daemon.spool / "failed" / "t-410.json").exists()
     assert len(receiver.requests("t-410")) == 1
+    assert "webhook\tt-410@example.com\ttoken_invalid" in daemon.cli("suppress", "list").stdout
+    assert daemon.cli("suppress", "remove", "--kind", "webhook", "t-410@example.com").returncode == 0
     result = daemon.cli("requeue", "--all-failed")
     assert result.returncode == 0, result.stderr
     wait_for(lambda: daemon.events("delivered", "t-410"), 30, "t-410 delivered after requeue --all-failed")

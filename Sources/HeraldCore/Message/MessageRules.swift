@@ -115,9 +115,10 @@ enum MessageRules {
             && domain.last != UInt8(ascii: ".") && !bytes.contains(where: isForbiddenInAddress)
     }
 
+    /// Control characters, space, DEL and the characters that would break an address out of a header.
     private static func isForbiddenInAddress(_ byte: UInt8) -> Bool {
         switch byte {
-        case 0..<32, 127, 32, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: ";"),
+        case 0...32, 127, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: ";"),
             UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\"):
             return true
         default:

@@ -128,7 +128,8 @@ public final class Intake: Service, Sendable {
                 items.append(item)
             case .failure(let error):
                 var info = stat()
-                if fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) != 0, errno == ENOENT { continue }  // taken away meanwhile: nothing to report
+                // Taken away meanwhile: nothing to report.
+                if fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) != 0, errno == ENOENT { continue }
                 do {
                     let target = try Rejects(layout: layout).reject(name: name, error: error, at: now)
                     events.append(

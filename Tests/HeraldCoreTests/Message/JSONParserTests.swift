@@ -41,13 +41,15 @@ final class JSONParserEdgeTests: XCTestCase {
     /// boundary of the UTF-8 table (overlong forms, surrogates, past U+10FFFF, truncated sequences).
     func testUTF8CheckAgreesWithStringValidating() {
         let plain = (UInt8(0x20)...0xFF).filter { $0 != 0x22 && $0 != 0x5C }
-        let edges: [UInt8] = [0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF]
+        let edges: [UInt8] = [0x41, 0x80, 0xBF, 0xC0]
         var sequences: [[UInt8]] = []
         for lead in UInt8(0x80)...0xFF {
             for second in plain {
                 sequences.append([lead, second])
                 if lead >= 0xE0 { sequences += edges.map { [lead, second, $0] } }
-                if lead >= 0xF0 { sequences += [[lead, second, 0x80, 0x80], [lead, second, 0xBF, 0xBF], [lead, second, 0x80, 0x41]] }
+                if lead >= 0xF0 {
+                    sequences += [[lead, second, 0x80, 0x80], [lead, second, 0xBF, 0xBF], [lead, second, 0x80, 0x41]]
+                }
             }
         }
         for sequence in sequences {
@@ -60,7 +62,7 @@ final class JSONParserEdgeTests: XCTestCase {
 
     func testInvalidUTF8FailsAfterTheClosingQuote() {
         XCTAssertThrowsError(try JSONParser.parse([0x5B, 0x22, 0x61, 0xC3, 0x22, 0x5D])) { error in
-            XCTAssertEqual(error as? JSONParser.Failure, JSONParser.Failure(offset: 5, reason: "invalid UTF-8"))
+            XCTAssertEqual((error as? JSONParser.Failure)?.description, "invalid UTF-8 at byte 5")
         }
     }
 
@@ -68,7 +70,8 @@ final class JSONParserEdgeTests: XCTestCase {
         let cases: [(String, JSONValue)] = [
             ("0", .int(0)), ("-0", .int(0)), ("9223372036854775807", .int(.max)),
             ("-9223372036854775808", .int(.min)), ("9223372036854775808", .double(9_223_372_036_854_775_808)),
-            ("-9223372036854775809", .double(-9_223_372_036_854_775_809)), ("12e0", .double(12)), ("-1.5", .double(-1.5)),
+            ("-9223372036854775809", .double(-9_223_372_036_854_775_809)), ("12e0", .double(12)),
+            ("-1.5", .double(-1.5)),
         ]
         for (text, value) in cases {
             XCTAssertEqual(try JSONParser.parse(Array(text.utf8)), value, text)
@@ -81,14 +84,15 @@ final class JSONParserEdgeTests: XCTestCase {
         for count in [1, 2, 15, 16, 17, 40] {
             let members = (0..<count).map { "\"k\($0)\":\($0)" }
             let object = try JSONParser.parse(Array("{\(members.joined(separator: ","))}".utf8))
-            XCTAssertEqual(object, .object(Dictionary(uniqueKeysWithValues: (0..<count).map { ("k\($0)", .int(Int64($0))) })))
+            let expected = Dictionary(uniqueKeysWithValues: (0..<count).map { ("k\($0)", JSONValue.int(Int64($0))) })
+            XCTAssertEqual(object, .object(expected))
             for duplicate in Set([0, count / 2, count - 1]) {
                 let prefix = "{\(members.joined(separator: ",")),"
                 let text = prefix + "\"k\(duplicate)\":true,]"
                 XCTAssertThrowsError(try JSONParser.parse(Array(text.utf8))) { error in
                     XCTAssertEqual(
-                        error as? JSONParser.Failure,
-                        JSONParser.Failure(offset: prefix.utf8.count, reason: "duplicate key \"k\(duplicate)\""), text)
+                        (error as? JSONParser.Failure)?.description,
+                        "duplicate key \"k\(duplicate)\" at byte \(prefix.utf8.count)", text)
                 }
             }
         }

@@ -90,6 +90,38 @@ final class MessageDecoderTests: XCTestCase {
         }
     }
 
+    /// Of several unknown fields the first in alphabetical order is named, whatever order the file has them in.
+    func testUnknownFieldIsTheFirstAlphabetically() {
+        for json in [#"{"zeta":1,"alpha":2,"channel":"email"}"#, #"{"channel":"email","alpha":2,"zeta":1}"#] {
+            XCTAssertThrowsError(try decode(json)) { error in
+                XCTAssertEqual(
+                    error as? IntakeError,
+                    IntakeError(
+                        .unknownField, field: "alpha",
+                        "unknown field; known: campaign, category, channel, content, data, endpoint, expires_at, "
+                            + "fallback, headers, id, not_before, priority, stage, template, to, trigger"))
+            }
+        }
+        XCTAssertThrowsError(try decode(#"{"channel":"email","to":{"push":[{"platform":"a","token":"b","x":1}]}}"#)) {
+            XCTAssertEqual(
+                $0 as? IntakeError,
+                IntakeError(.unknownField, field: "to.push[0].x", "unknown field; known: platform, token"))
+        }
+    }
+
+    /// Labels count characters, not bytes, and refuse any C0 or C1 control character.
+    func testLabels() throws {
+        let base = #""channel":"email","to":{"email":"a@b.example"},"content":{"text":"hi"}"#
+        let accented = String(repeating: "é", count: 200)
+        XCTAssertEqual(try decode(#"{\#(base),"campaign":"\#(accented)"}"#).campaign, accented)
+        for bad in [String(repeating: "é", count: 201), #"a\u0085b"#, #"a\u001fb"#] {
+            XCTAssertThrowsError(try decode(#"{\#(base),"trigger":"\#(bad)"}"#)) {
+                XCTAssertEqual(($0 as? IntakeError)?.field, "trigger")
+            }
+        }
+        XCTAssertEqual(try decode(#"{\#(base),"endpoint":"a\u00a0b"}"#).endpoint, "a\u{A0}b")
+    }
+
     func testNonUTF8IsInvalidJSON() {
         XCTAssertThrowsError(try decoder.decode([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], fileName: "x.json"))
     }
