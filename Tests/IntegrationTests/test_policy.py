@@ -226,16 +226,19 @@ def test_status_callbacks_signed_batched_at_least_once(make_daemon, make_receive
         drop(daemon.spool, f"cb-{n}", message(f"cb-{n}", channel="email", campaign="spring"))
     wait_for(lambda: len(callbacks.requests()) >= 2, 30, "refused callback attempts")
     callbacks.set_plan({"default": 200})
-    wait_for(lambda: sum(1 for r in callbacks.requests() if r["status"] == 200) >= 2, 60,
+
+    def accepted_delivered():
+        return [e["id"] for r in callbacks.requests() if r["status"] == 200
+                for e in json.loads(r["body"])["data"]["events"] if e["event"] == "delivered"]
+
+    wait_for(lambda: len(accepted_delivered()) >= 6, 60,
              lambda: f"accepted batches: {[(r['id'], r['status']) for r in callbacks.requests()]}")
     requests = callbacks.requests()
     assert all(r["verified"] for r in requests), [r["error"] for r in requests]
     first_id = requests[0]["id"]
     assert [r["status"] for r in requests if r["id"] == first_id][-1] == 200, "the refused batch is sent again"
     assert len({r["id"] for r in requests if r["status"] == 200}) == len([r for r in requests if r["status"] == 200])
-    delivered = [e["id"] for r in requests if r["status"] == 200
-                 for e in json.loads(r["body"])["data"]["events"] if e["event"] == "delivered"]
-    assert sorted(delivered) == sorted(f"cb-{n}" for n in range(6))
+    assert sorted(accepted_delivered()) == sorted(f"cb-{n}" for n in range(6)), "each event accepted exactly once"
     assert all(json.loads(r["body"])["type"] == "herald.events" for r in requests)
     stats = daemon.cli("stats", "--by", "campaign")
     assert stats.returncode == 0, stats.stderr

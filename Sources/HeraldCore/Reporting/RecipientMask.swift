@@ -13,10 +13,25 @@ public struct RecipientMask: Sendable {
         return full ? identity : Self.mask(identity)
     }
 
+    /// Works on UTF-8 bytes (this runs for every log line); the kept prefix ends on a character boundary.
     public static func mask(_ text: String) -> String {
-        if let at = text.firstIndex(of: "@") {
-            return String(text[..<at].prefix(1)) + "***" + text[at...]
+        let bytes = Array(text.utf8)
+        if let at = bytes.firstIndex(of: UInt8(ascii: "@")) {
+            return String(decoding: bytes[..<prefixEnd(bytes, characters: 1, limit: at)], as: UTF8.self) + "***"
+                + String(decoding: bytes[at...], as: UTF8.self)
         }
-        return String(text.prefix(4)) + "***"
+        return String(decoding: bytes[..<prefixEnd(bytes, characters: 4, limit: bytes.count)], as: UTF8.self) + "***"
+    }
+
+    /// The end of the first `characters` code points (not grapheme clusters: a mask needs no more) before `limit`.
+    private static func prefixEnd(_ bytes: [UInt8], characters: Int, limit: Int) -> Int {
+        var index = 0
+        var count = 0
+        while index < limit, count < characters {
+            index += 1
+            while index < limit, bytes[index] & 0xC0 == 0x80 { index += 1 }
+            count += 1
+        }
+        return index
     }
 }
