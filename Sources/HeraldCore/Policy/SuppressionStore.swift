@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import HeraldPluginAPI
+import Synchronization
 
 /// The policy's durable state, in `STATE/policy.sqlite` beside the queue (its own writer, so a suppression check
 /// never waits behind intake): the suppression list keyed by (kind, normalized address), and the record of
@@ -49,8 +51,15 @@ public final class SuppressionStore: Sendable {
                     CREATE INDEX sent_identity ON sent(identity, at);
                     """)
         }
+        // Pruning old sends by time needs its own index, or every prune scans the table.
+        migrator.registerMigration("v2-sent-at") { db in
+            try db.execute(sql: "CREATE INDEX sent_at ON sent(at)")
+        }
         try migrator.migrate(pool)
     }
+
+    /// When sends were last pruned (ms): at most once a minute, not on every batch.
+    private let lastPrune = Atomic<Int64>(.min / 2)
 
     /// Lower-cased and trimmed for email; other kinds (tokens, ids) are case-sensitive and kept as they are.
     public static func normalize(kind: String, _ address: String) -> String {
@@ -100,21 +109,29 @@ public final class SuppressionStore: Sendable {
         }
     }
 
-    /// The entries among `keys` (kind, address), in one read: one lookup per batch, not per message.
+    /// The entries among `keys` (kind, address): one statement per batch and kind, not one per message.
     public func lookup(_ keys: [(kind: String, address: String)]) throws -> [String: Entry] {
         guard !keys.isEmpty else { return [:] }
+        let byKind = Dictionary(grouping: keys, by: \.kind).mapValues { $0.map { Self.normalize(kind: $0.kind, $0.address) } }
         return try pool.read { db in
             let statement = try db.cachedStatement(
-                sql: "SELECT kind, address, reason, source, created_at FROM suppression WHERE kind = ? AND address = ?")
+                sql: "SELECT kind, address, reason, source, created_at FROM suppression "
+                    + "WHERE kind = ? AND address IN (SELECT value FROM json_each(?))")
             var found: [String: Entry] = [:]
-            for key in keys {
-                let address = Self.normalize(kind: key.kind, key.address)
-                if let row = try Row.fetchOne(statement, arguments: [key.kind, address]) {
-                    found[key.kind + "\u{0}" + address] = Self.entry(row)
+            for (kind, addresses) in byKind {
+                for row in try Row.fetchAll(statement, arguments: [kind, Self.jsonArray(addresses)]) {
+                    let entry = Self.entry(row)
+                    found[entry.kind + "\u{0}" + entry.address] = entry
                 }
             }
             return found
         }
+    }
+
+    private static func jsonArray(_ texts: some Sequence<String>) -> String {
+        var writer = JSONWriter()
+        writer.value(.array(texts.map { .string($0) }))
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     public static func lookupKey(kind: String, address: String) -> String {
@@ -127,25 +144,29 @@ public final class SuppressionStore: Sendable {
             createdAt: row[4])
     }
 
-    /// Remembers delivered marketing messages for frequency caps, and forgets those older than `keepSince`.
+    /// Remembers delivered marketing messages for frequency caps, and (at most once a minute) forgets those older
+    /// than `keepSince`.
     public func recordSent(_ sends: [(identity: String, channel: String, at: Int64)], keepSince: Int64) throws {
         guard !sends.isEmpty else { return }
+        let now = sends[0].at
+        let prune = lastPrune.load(ordering: .relaxed) + 60_000 <= now
         try pool.write { db in
             let statement = try db.cachedStatement(sql: "INSERT INTO sent (identity, channel, at) VALUES (?, ?, ?)")
             for send in sends { try statement.execute(arguments: [send.identity, send.channel, send.at]) }
-            try db.execute(sql: "DELETE FROM sent WHERE at < ?", arguments: [keepSince])
+            if prune { try db.execute(sql: "DELETE FROM sent WHERE at < ?", arguments: [keepSince]) }
         }
+        if prune { lastPrune.store(now, ordering: .relaxed) }
     }
 
-    /// Each identity's sends since `since`, for the cap check of one batch.
+    /// Each identity's sends since `since`, for the cap check of one batch: one statement for the batch.
     public func sent(identities: Set<String>, since: Int64) throws -> [String: [(channel: String, at: Int64)]] {
         guard !identities.isEmpty else { return [:] }
         return try pool.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT channel, at FROM sent WHERE identity = ? AND at >= ?")
+            let statement = try db.cachedStatement(
+                sql: "SELECT identity, channel, at FROM sent WHERE identity IN (SELECT value FROM json_each(?)) AND at >= ?")
             var result: [String: [(channel: String, at: Int64)]] = [:]
-            for identity in identities {
-                let rows = try Row.fetchAll(statement, arguments: [identity, since])
-                if !rows.isEmpty { result[identity] = rows.map { (channel: $0[0], at: $0[1]) } }
+            for row in try Row.fetchAll(statement, arguments: [Self.jsonArray(identities), since]) {
+                result[row[0], default: []].append((channel: row[1], at: row[2]))
             }
             return result
         }

@@ -31,7 +31,10 @@ final class SuppressionStoreTests: XCTestCase {
         try store.recordSent([(identity: "u-1", channel: "email", at: 1_000), (identity: "u-1", channel: "push", at: 5_000)], keepSince: 0)
         XCTAssertEqual(try store.sent(identities: ["u-1", "u-2"], since: 2_000)["u-1"]?.map(\.channel), ["push"])
         try store.recordSent([(identity: "u-2", channel: "email", at: 9_000)], keepSince: 4_000)
+        XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 2, "pruning waits a minute")
+        try store.recordSent([(identity: "u-2", channel: "email", at: 70_000)], keepSince: 4_000)
         XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 1, "sends before keepSince are forgotten")
+        XCTAssertEqual(try store.sent(identities: ["u-2"], since: 0)["u-2"]?.map(\.at), [9_000, 70_000])
     }
 
     func testReasonsThatStopTransactionalMail() {
