@@ -65,29 +65,22 @@ extension ChannelLane {
             now: now)
     }
 
-    /// Suppresses recipients reported invalid and records delivered marketing for caps, in one write each.
+    /// Notes recipients reported invalid (to suppress) and delivered marketing (for caps); the recorder writes
+    /// them with its next flush.
     func remember(_ sent: some Sequence<(Message, Outcome)>, policy: LanePolicy, now: Int64) {
-        var invalid: [SuppressionStore.Entry] = []
-        var delivered: [(identity: String, channel: String, at: Int64)] = []
+        var notes = Recorder.PolicyNotes()
         for (message, outcome) in sent {
             switch outcome {
             case .recipientInvalid(let reply):
                 if let entry = policy.autoSuppression(message, reply: reply, channel: channel.name, now: now) {
-                    invalid.append(entry)
+                    notes.suppress.append(entry)
                 }
-            case .delivered where message.category == .marketing:
-                if let identity = message.to.identity { delivered.append((identity, channel.name, now)) }
+            case .delivered where message.category == .marketing && policy.gate.frequencyCap != nil:
+                if let identity = message.to.identity { notes.sent.append((identity, channel.name, now)) }
             default:
                 break
             }
         }
-        do {
-            try policy.store.add(invalid)
-            if policy.gate.frequencyCap != nil {
-                try policy.store.recordSent(delivered, keepSince: now - policy.gate.capWindow)
-            }
-        } catch {
-            shared.logger.error("channel \(channel.name): cannot record suppressions or sends for caps: \(error)")
-        }
+        shared.recorder.submit(notes)
     }
 }

@@ -18,8 +18,10 @@ public final class Dispatcher: Service, Sendable {
         logger: Logger, policies: [String: LanePolicy] = [:], onRecorded: @escaping @Sendable () -> Void = {}
     ) {
         let box = LaneBox()
+        // Every lane's policy shares one store and one cap window.
+        let policy = policies.values.first.map { (store: $0.store, capWindow: $0.gate.capWindow) }
         let recorder = Recorder(
-            store: store, log: log, failedDirectory: layout.failed, logger: logger,
+            store: store, log: log, failedDirectory: layout.failed, logger: logger, policy: policy,
             afterFlush: {
                 box.ringAll()
                 onRecorded()

@@ -20,14 +20,24 @@ final class Recorder: Sendable {
     private let failedDirectory: String
     private let logger: Logger
     private let buffer = Mutex<[Result]>([])
+    /// What the lanes learned for the policy (recipients to suppress, marketing sends for caps), written once per
+    /// flush rather than once per batch on the lanes' own time.
+    private let policyBuffer = Mutex<PolicyNotes>(PolicyNotes())
+    private let policy: (store: SuppressionStore, capWindow: Int64)?
+
+    struct PolicyNotes {
+        var suppress: [SuppressionStore.Entry] = []
+        var sent: [(identity: String, channel: String, at: Int64)] = []
+    }
     private let doorbell = Doorbell()
     /// Rung after each flush: retries may have become due, lanes may go on.
     private let afterFlush: @Sendable () -> Void
 
     init(
         store: QueueStore, log: DeliveryLog, failedDirectory: String, logger: Logger,
-        afterFlush: @escaping @Sendable () -> Void
+        policy: (store: SuppressionStore, capWindow: Int64)? = nil, afterFlush: @escaping @Sendable () -> Void
     ) {
+        self.policy = policy
         self.store = store
         self.log = log
         self.failedDirectory = failedDirectory
@@ -38,6 +48,15 @@ final class Recorder: Sendable {
     func submit(_ results: [Result]) {
         guard !results.isEmpty else { return }
         buffer.withLock { $0.append(contentsOf: results) }
+        doorbell.ring()
+    }
+
+    func submit(_ notes: PolicyNotes) {
+        guard !notes.suppress.isEmpty || !notes.sent.isEmpty else { return }
+        policyBuffer.withLock {
+            $0.suppress += notes.suppress
+            $0.sent += notes.sent
+        }
         doorbell.ring()
     }
 
@@ -66,6 +85,27 @@ final class Recorder: Sendable {
     /// Returns false when the batch could not be committed and was kept for the next try.
     @discardableResult
     func flush() -> Bool {
+        flushPolicy()
+        return flushResults()
+    }
+
+    /// A policy write that fails is logged and dropped: a missed cap count or auto-suppression must not hold up
+    /// the queue (the next recipient-invalid outcome suppresses again).
+    private func flushPolicy() {
+        guard let policy else { return }
+        let notes = policyBuffer.withLock { notes in
+            defer { notes = PolicyNotes() }
+            return notes
+        }
+        do {
+            try policy.store.add(notes.suppress)
+            if let now = notes.sent.last?.at { try policy.store.recordSent(notes.sent, keepSince: now - policy.capWindow) }
+        } catch {
+            logger.error("cannot record \(notes.suppress.count) suppressions and \(notes.sent.count) sends for caps: \(error)")
+        }
+    }
+
+    private func flushResults() -> Bool {
         let batch = buffer.withLock { buffer in
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer
