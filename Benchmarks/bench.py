@@ -554,10 +554,10 @@ def policy_tables():
             'frequency_cap = [ { max = 1000, per = "1d" } ]\n')
 
 
-def drain_rate(workdir, args, cleanup, port, name, extra, suppressions):
-    """Queues N while the channel is paused, restarts it unpaused and times READY=1 -> N delivered (msgs/s)."""
+def queue_while_paused(directory, args, cleanup, port, extra, suppressions=0):
+    """Queues N messages for the paused webhook channel (and imports `suppressions` addresses), then rewrites the
+    config unpaused for the caller's restart: (config, counter, timeout), or None when intake fell short."""
     n = args.messages
-    directory = os.path.join(workdir, name)
     config = write_config(directory, [webhook_channel(port, paused=True)], extra)
     if suppressions:
         csv = os.path.join(directory, "suppressed.csv")
@@ -572,22 +572,32 @@ def drain_rate(workdir, args, cleanup, port, name, extra, suppressions):
     timeout = args.timeout or 60 + n / 500
     herald = Herald(args.herald, config, cleanup)
     herald.wait_ready(30)
-    write_messages(f"{spool}/tmp", "p", 0, n, "webhook")
+    write_messages(f"{spool}/tmp", "b", 0, n, "webhook")
     started = time.monotonic()
-    rename_messages(spool, "p", 0, n)
+    rename_messages(spool, "b", 0, n)
     accepted = counter.wait_for("accepted", n, timeout, herald, started)
     herald.stop()
     if accepted is None:
+        report_wait("accepted", n, None, counter, timeout)
         return None
-    write_config(directory, [webhook_channel(port, paused=False)], extra)
+    write_config(directory, [webhook_channel(port, paused=False)], extra)  # channel changes apply at restart
+    return config, counter, timeout
+
+
+def drain_rate(workdir, args, cleanup, port, name, extra, suppressions):
+    """Delivery alone, in msgs/s: N queued while paused, then READY=1 -> N delivered after an unpaused restart."""
+    queued = queue_while_paused(os.path.join(workdir, name), args, cleanup, port, extra, suppressions)
+    if queued is None:
+        return None
+    config, counter, timeout = queued
     herald = Herald(args.herald, config, cleanup)
     herald.wait_ready(60)
     started = time.monotonic()
-    delivered = counter.wait_for("delivered", n, timeout, herald, started)
+    delivered = counter.wait_for("delivered", args.messages, timeout, herald, started)
     herald.stop()
     counter.poll()
     counter.close()
-    return n / delivered if delivered else None
+    return args.messages / delivered if delivered else None
 
 
 def phase_policy(workdir, args, results, cleanup):
@@ -690,24 +700,10 @@ def webhook_backlog(workdir, args, results, cleanup, port):
     """Delivery alone: queue N for the paused channel, restart unpaused, time READY=1 -> N delivered."""
     n = args.messages
     log("  -- backlog drain: N queued while paused, then restart unpaused --")
-    directory = os.path.join(workdir, "webhook-backlog")
-    config = write_config(directory, [webhook_channel(port, paused=True)])
-    spool = os.path.join(directory, "spool")
-    counter = LogCounter(os.path.join(directory, "log/delivery.log"))
-    timeout = args.timeout or 60 + n / 500
-
-    herald = Herald(args.herald, config, cleanup)
-    herald.wait_ready(30)
-    write_messages(f"{spool}/tmp", "b", 0, n, "webhook")
-    started = time.monotonic()
-    rename_messages(spool, "b", 0, n)
-    if counter.wait_for("accepted", n, timeout, herald, started) is None:
-        report_wait("accepted", n, None, counter, timeout)
-        herald.stop()
+    queued = queue_while_paused(os.path.join(workdir, "webhook-backlog"), args, cleanup, port, "")
+    if queued is None:
         return
-    herald.stop()
-
-    write_config(directory, [webhook_channel(port, paused=False)])  # channel changes apply at restart
+    config, counter, timeout = queued
     herald = Herald(args.herald, config, cleanup)
     launched = time.monotonic()
     herald.wait_ready(60)
