@@ -62,7 +62,9 @@ struct PolicyGate: Sendable {
             guard marketing else { return .pass }
             if let until = quietHours?(now, message.to.timezone) { return .quiet(until: until) }
             if let frequencyCap, let identity = message.to.identity {
-                // Messages passed earlier in this same batch count too, or a batch could overshoot the cap.
+                // Messages passed earlier in this same batch count too, or a batch could overshoot the cap. Sends of
+                // batches still in flight elsewhere (another channel's lane) are not yet in the store, so two
+                // batches of one recipient at the same moment can overshoot a cap by a message.
                 let earlier = (sent[identity] ?? []) + Array(repeating: (channel: channel, at: now), count: counted[identity] ?? 0)
                 if case .capped(let rule, let freeAt) = frequencyCap(channel, earlier, now) {
                     return .capped(rule: rule, until: deferOnCap ? freeAt : nil)
