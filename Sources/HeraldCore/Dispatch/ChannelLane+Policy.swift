@@ -76,7 +76,10 @@ extension ChannelLane {
                     notes.suppress.append(entry)
                 }
             case .delivered where message.category == .marketing && policy.gate.frequencyCap != nil:
-                if let identity = message.to.identity { notes.sent.append((identity, channel.name, now)) }
+                if let identity = message.to.identity {
+                    notes.sent.append((identity, channel.name, now))
+                    policy.gate.recent?.insert(identity, now: now)
+                }
             default:
                 break
             }

@@ -31,6 +31,8 @@ struct PolicyGate: Sendable {
     /// How far back caps look, in ms.
     var capWindow: Int64
     var deferOnCap: Bool
+    /// Who may have had marketing inside `capWindow`; only they cost a history read. Nil: read for everyone.
+    var recent: RecentSenders? = nil
 
     /// The address suppression and auto-suppression key on, for this channel's kind.
     func address(of recipient: Recipient) -> String? {
@@ -44,7 +46,9 @@ struct PolicyGate: Sendable {
         do {
             suppressed = try store.lookup(keys)
             if frequencyCap != nil {
-                let identities = Set(messages.filter { $0.category == .marketing }.compactMap(\.to.identity))
+                let identities = Set(
+                    messages.filter { $0.category == .marketing }.compactMap(\.to.identity)
+                        .filter { recent?.mayContain($0, now: now) ?? true })
                 sent = try store.sent(identities: identities, since: now - capWindow)
             }
         } catch {

@@ -158,6 +158,11 @@ public final class SuppressionStore: Sendable {
         if prune { lastPrune.store(now, ordering: .relaxed) }
     }
 
+    /// Every identity with a send since `since`: what the recent-senders filter starts from.
+    public func identities(since: Int64) throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT identity FROM sent WHERE at >= ?", arguments: [since]) }
+    }
+
     /// Each identity's sends since `since`, for the cap check of one batch: one statement for the batch.
     public func sent(identities: Set<String>, since: Int64) throws -> [String: [(channel: String, at: Int64)]] {
         guard !identities.isEmpty else { return [:] }

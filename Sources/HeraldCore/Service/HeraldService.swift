@@ -143,12 +143,23 @@ public enum HeraldService {
                 }
             }
         }
+        var recent: RecentSenders?
+        if !caps.isEmpty {
+            let now = Clock.nowMillis()
+            let window = caps.longestWindow.milliseconds
+            let senders = RecentSenders(window: window, now: now)
+            // Unreadable history: no filter, so every cap check reads the store (slower, never wrong).
+            if let identities = try? store.identities(since: now - window) {
+                for identity in identities { senders.insert(identity, now: now) }
+                recent = senders
+            }
+        }
         var result: [String: LanePolicy] = [:]
         for channel in config.channels {
             let gate = PolicyGate(
                 store: store, kind: LanePolicy.addressKind(plugin: channel.plugin), channel: channel.name,
                 quietHours: quiet, frequencyCap: capCheck, capWindow: caps.longestWindow.milliseconds,
-                deferOnCap: policy.onCap == .defer)
+                deferOnCap: policy.onCap == .defer, recent: recent)
             result[channel.name] = LanePolicy(gate: gate, fallbackDefault: channel.fallback, fallbackAfter: channel.fallbackAfter)
         }
         return result
