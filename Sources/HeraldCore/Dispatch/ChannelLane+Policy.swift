@@ -16,7 +16,9 @@ extension ChannelLane {
                 passing.append(item)
             case .suppressed(let entry):
                 let reason = "\(entry.kind) address suppressed (\(entry.reason.rawValue), \(entry.source))"
-                if let next = policy.next(for: message, row: row) {
+                if FallbackRoute.moves(.suppressed, attempt: row.attempts + 1, after: policy.fallbackAfter),
+                    let next = policy.next(for: message, row: row)
+                {
                     results.append(report.fallback(row: row, message: message, to: next, code: entry.reason.rawValue, reason: reason, now: now))
                 } else {
                     results.append(
