@@ -584,19 +584,23 @@ def queue_while_paused(directory, args, cleanup, port, extra, suppressions=0):
     return config, counter, timeout
 
 
-def drain_rate(workdir, args, cleanup, port, name, extra, suppressions):
-    """Delivery alone, in msgs/s: N queued while paused, then READY=1 -> N delivered after an unpaused restart."""
+def drain_rate(workdir, args, cleanup, port, name, extra, suppressions, cpu=None):
+    """Delivery alone, in msgs/s: N queued while paused, then READY=1 -> N delivered after an unpaused restart.
+    With a `cpu` list, appends the daemon's CPU time per delivered message (µs) for the same span."""
     queued = queue_while_paused(os.path.join(workdir, name), args, cleanup, port, extra, suppressions)
     if queued is None:
         return None
     config, counter, timeout = queued
     herald = Herald(args.herald, config, cleanup)
     herald.wait_ready(60)
-    started = time.monotonic()
+    started, cpu_start = time.monotonic(), cpu_seconds(herald.pid)
     delivered = counter.wait_for("delivered", args.messages, timeout, herald, started)
+    cpu_used = cpu_seconds(herald.pid) - cpu_start
     herald.stop()
     counter.poll()
     counter.close()
+    if cpu is not None and delivered:
+        cpu.append(cpu_used * 1e6 / args.messages)
     return args.messages / delivered if delivered else None
 
 
@@ -609,14 +613,18 @@ def phase_policy(workdir, args, results, cleanup):
         results["nginx"] = start_nginx(workdir, cleanup)
     _, port = results["nginx"]
     runs = {"off": [], "on": []}
+    cpu = {"off": [], "on": []}
     for round_ in range(3):
         for variant in ("off", "on"):
             on = variant == "on"
             rate = drain_rate(workdir, args, cleanup, port, f"policy-{variant}-{round_}",
-                              policy_tables() if on else "", 100_000 if on else 0)
+                              policy_tables() if on else "", 100_000 if on else 0, cpu[variant])
             runs[variant].append(rate or 0)
-            log(f"  policy {variant} (round {round_ + 1}): {fmt_rate(rate)} msgs/s")
+            spent = f", {cpu[variant][-1]:.0f} µs CPU/msg" if len(cpu[variant]) > round_ else ""
+            log(f"  policy {variant} (round {round_ + 1}): {fmt_rate(rate)} msgs/s{spent}")
     results["policy_off"], results["policy_on"] = sorted(runs["off"])[1], sorted(runs["on"])[1]
+    if len(cpu["off"]) == 3 and len(cpu["on"]) == 3:
+        results["policy_cpu_off"], results["policy_cpu_on"] = sorted(cpu["off"])[1], sorted(cpu["on"])[1]
 
 
 def start_profiler(output, pid):
@@ -846,6 +854,11 @@ def summary(results):
         row("delivery, no policy (msgs/s, median of 3)", fmt_rate(off), "")
         row("delivery, quiet hours + cap + 100k suppressed", fmt_rate(on), "within 10%",
             check(on, lambda v: off and v >= 0.9 * off) + ("  " + cost if cost else ""))
+        if "policy_cpu_on" in results:
+            cpu_off, cpu_on = results["policy_cpu_off"], results["policy_cpu_on"]
+            row("daemon CPU per message, no policy (µs)", f"{cpu_off:.0f}", "")
+            row("daemon CPU per message, with the policy (µs)", f"{cpu_on:.0f}", "",
+                f"{100 * (cpu_on - cpu_off) / cpu_off:+.0f}%" if cpu_off else "")
     if "intake" in results:
         rate = results.get("intake")
         note = f"{100 * rate / fs:.0f}% of Python fs" if rate and fs else ""
