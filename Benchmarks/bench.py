@@ -584,18 +584,23 @@ def queue_while_paused(directory, args, cleanup, port, extra, suppressions=0):
     return config, counter, timeout
 
 
-def drain_rate(workdir, args, cleanup, port, name, extra, suppressions, cpu=None):
+def drain_rate(workdir, args, cleanup, port, name, extra, suppressions, cpu=None, profile=None):
     """Delivery alone, in msgs/s: N queued while paused, then READY=1 -> N delivered after an unpaused restart.
-    With a `cpu` list, appends the daemon's CPU time per delivered message (µs) for the same span."""
+    With a `cpu` list, appends the daemon's CPU time per delivered message (µs) for the same span; with a
+    `profile` path, `perf record`s the drain there."""
     queued = queue_while_paused(os.path.join(workdir, name), args, cleanup, port, extra, suppressions)
     if queued is None:
         return None
     config, counter, timeout = queued
     herald = Herald(args.herald, config, cleanup)
     herald.wait_ready(60)
+    # perf -p follows only the threads alive when it attaches, so it starts after READY=1; the drain it
+    # misses meanwhile only shortens the profile.
+    profiler = start_profiler(profile, herald.pid)
     started, cpu_start = time.monotonic(), cpu_seconds(herald.pid)
     delivered = counter.wait_for("delivered", args.messages, timeout, herald, started)
     cpu_used = cpu_seconds(herald.pid) - cpu_start
+    stop_profiler(profiler, profile)
     herald.stop()
     counter.poll()
     counter.close()
@@ -618,7 +623,8 @@ def phase_policy(workdir, args, results, cleanup):
         for variant in ("off", "on"):
             on = variant == "on"
             rate = drain_rate(workdir, args, cleanup, port, f"policy-{variant}-{round_}",
-                              policy_tables() if on else "", 100_000 if on else 0, cpu[variant])
+                              policy_tables() if on else "", 100_000 if on else 0, cpu[variant],
+                              args.perf and round_ == 0 and f"{args.perf}.policy-{variant}")
             runs[variant].append(rate or 0)
             spent = f", {cpu[variant][-1]:.0f} µs CPU/msg" if len(cpu[variant]) > round_ else ""
             log(f"  policy {variant} (round {round_ + 1}): {fmt_rate(rate)} msgs/s{spent}")
@@ -887,7 +893,8 @@ def parse_args():
     parser.add_argument("--only", choices=["webhook", "smtp", "policy", "queue"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
-    parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE) and the smtp run (FILE.smtp)")
+    parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE), the smtp run (FILE.smtp) and "
+                             "the first policy drains (FILE.policy-off, FILE.policy-on)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, configs) for inspection")
     parser.add_argument("--herald", default=os.environ.get("HERALD_BIN"), help="the binary (default $HERALD_BIN)")
     args = parser.parse_args()

@@ -138,6 +138,22 @@ def test_frequency_cap_across_channels(make_daemon, make_smtp, tmp_path):
     assert daemon.stop() == 0
 
 
+def test_frequency_cap_holds_across_a_restart(make_daemon, make_smtp):
+    """Sends counted for caps wait in memory before they are written; a graceful stop writes them, so the cap
+    still binds after the restart."""
+    peer = make_smtp()
+    daemon = make_daemon([smtp_channel(peer.url)], policy={"frequency_cap": [{"max": 1, "per": "1d"}]})
+    daemon.start()
+    drop(daemon.spool, "first", mail("first", "ana@example.net"))
+    wait_for(lambda: daemon.events("delivered", id="first"), 30, "the first message")
+    assert daemon.stop() == 0
+    daemon.start()
+    drop(daemon.spool, "second", mail("second", "ana@example.net"))
+    wait_for(lambda: daemon.events("capped", id="second"), 30, lambda: f"second capped: {daemon.events()}")
+    assert len(peer.received()) == 1
+    assert daemon.stop() == 0
+
+
 def test_one_click_unsubscribe_then_suppressed_and_metrics(make_daemon, make_smtp):
     """The List-Unsubscribe URL of a delivered message is POSTed as a mailbox provider would (RFC 8058); GET only
     shows a page; the address is suppressed; the next marketing message to it ends `suppressed`. /metrics parses

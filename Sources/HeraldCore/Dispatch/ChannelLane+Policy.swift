@@ -67,25 +67,24 @@ extension ChannelLane {
             now: now)
     }
 
-    /// Notes recipients reported invalid (to suppress) and delivered marketing (for caps); the recorder writes
-    /// them with its next flush.
+    /// Notes recipients reported invalid (the recorder suppresses them with its next flush) and counts delivered
+    /// marketing for caps.
     func remember(_ sent: some Sequence<(Message, Outcome)>, policy: LanePolicy, now: Int64) {
-        var notes = Recorder.PolicyNotes()
+        var suppress: [SuppressionStore.Entry] = []
+        var sends: [SendHistory.Send] = []
         for (message, outcome) in sent {
             switch outcome {
             case .recipientInvalid(let reply):
                 if let entry = policy.autoSuppression(message, reply: reply, channel: channel.name, now: now) {
-                    notes.suppress.append(entry)
+                    suppress.append(entry)
                 }
-            case .delivered where message.category == .marketing && policy.gate.frequencyCap != nil:
-                if let identity = message.to.identity {
-                    notes.sent.append((identity, channel.name, now))
-                    policy.gate.recent?.insert(identity, now: now)
-                }
+            case .delivered where message.category == .marketing && policy.gate.history != nil:
+                if let identity = message.to.identity { sends.append((identity, channel.name, now)) }
             default:
                 break
             }
         }
-        shared.recorder.submit(notes)
+        policy.gate.history?.record(sends)
+        shared.recorder.submit(suppress)
     }
 }

@@ -18,10 +18,11 @@ public final class Dispatcher: Service, Sendable {
         logger: Logger, policies: [String: LanePolicy] = [:], onRecorded: @escaping @Sendable () -> Void = {}
     ) {
         let box = LaneBox()
-        // Every lane's policy shares one store and one cap window.
-        let policy = policies.values.first.map { (store: $0.store, capWindow: $0.gate.capWindow) }
+        // Every lane's policy shares one suppression store and one send history.
+        let policy = policies.values.first
         let recorder = Recorder(
-            store: store, log: log, failedDirectory: layout.failed, logger: logger, policy: policy,
+            store: store, log: log, failedDirectory: layout.failed, logger: logger, suppressions: policy?.store,
+            history: policy?.gate.history,
             afterFlush: {
                 box.ringAll()
                 onRecorded()

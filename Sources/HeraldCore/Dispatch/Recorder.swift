@@ -20,24 +20,21 @@ final class Recorder: Sendable {
     private let failedDirectory: String
     private let logger: Logger
     private let buffer = Mutex<[Result]>([])
-    /// What the lanes learned for the policy (recipients to suppress, marketing sends for caps), written once per
-    /// flush rather than once per batch on the lanes' own time.
-    private let policyBuffer = Mutex<PolicyNotes>(PolicyNotes())
-    private let policy: (store: SuppressionStore, capWindow: Int64)?
-
-    struct PolicyNotes {
-        var suppress: [SuppressionStore.Entry] = []
-        var sent: [(identity: String, channel: String, at: Int64)] = []
-    }
+    /// Recipients the lanes found invalid, suppressed once per flush rather than once per batch on the lanes' time.
+    private let suppressBuffer = Mutex<[SuppressionStore.Entry]>([])
+    private let suppressions: SuppressionStore?
+    /// Sends counted for caps, written when `SendHistory` says they are due.
+    private let history: SendHistory?
     private let doorbell = Doorbell()
     /// Rung after each flush: retries may have become due, lanes may go on.
     private let afterFlush: @Sendable () -> Void
 
     init(
         store: QueueStore, log: DeliveryLog, failedDirectory: String, logger: Logger,
-        policy: (store: SuppressionStore, capWindow: Int64)? = nil, afterFlush: @escaping @Sendable () -> Void
+        suppressions: SuppressionStore? = nil, history: SendHistory? = nil, afterFlush: @escaping @Sendable () -> Void
     ) {
-        self.policy = policy
+        self.suppressions = suppressions
+        self.history = history
         self.store = store
         self.log = log
         self.failedDirectory = failedDirectory
@@ -51,12 +48,9 @@ final class Recorder: Sendable {
         doorbell.ring()
     }
 
-    func submit(_ notes: PolicyNotes) {
-        guard !notes.suppress.isEmpty || !notes.sent.isEmpty else { return }
-        policyBuffer.withLock {
-            $0.suppress += notes.suppress
-            $0.sent += notes.sent
-        }
+    func submit(_ suppress: [SuppressionStore.Entry]) {
+        guard !suppress.isEmpty else { return }
+        suppressBuffer.withLock { $0 += suppress }
         doorbell.ring()
     }
 
@@ -73,35 +67,43 @@ final class Recorder: Sendable {
                 // The last commit failed (disk full): try again in a second whether or not more arrives.
                 try? await Task.sleep(for: .seconds(1))
             } else {
-                await doorbell.wait(timeout: nil)
+                // Sends waiting for caps are written within their delay even when nothing else happens.
+                await doorbell.wait(timeout: history?.hasWaiting == true ? .milliseconds(SendHistory.writeDelay) : nil)
             }
             // Let a burst of outcomes gather into one transaction.
             try? await Task.sleep(for: .milliseconds(2))
             retrying = !flush()
-            if Task.isCancelled || (isDone() && buffer.withLock({ $0.isEmpty })) { return }
+            if Task.isCancelled || (isDone() && buffer.withLock({ $0.isEmpty })) {
+                writePolicy(force: true)
+                return
+            }
         }
     }
 
     /// Returns false when the batch could not be committed and was kept for the next try.
     @discardableResult
     func flush() -> Bool {
-        flushPolicy()
+        writePolicy(force: false)
         return flushResults()
     }
 
-    /// A policy write that fails is logged and dropped: a missed cap count or auto-suppression must not hold up
-    /// the queue (the next recipient-invalid outcome suppresses again).
-    private func flushPolicy() {
-        guard let policy else { return }
-        let notes = policyBuffer.withLock { notes in
-            defer { notes = PolicyNotes() }
-            return notes
+    /// Policy writes that fail are logged, not retried here: a missed auto-suppression must not hold up the queue
+    /// (the next recipient-invalid outcome suppresses again), and unwritten sends wait in the history for its next
+    /// write.
+    private func writePolicy(force: Bool) {
+        let suppress = suppressBuffer.withLock { buffer in
+            defer { buffer.removeAll() }
+            return buffer
         }
         do {
-            try policy.store.add(notes.suppress)
-            if let now = notes.sent.last?.at { try policy.store.recordSent(notes.sent, keepSince: now - policy.capWindow) }
+            try suppressions?.add(suppress)
         } catch {
-            logger.error("cannot record \(notes.suppress.count) suppressions and \(notes.sent.count) sends for caps: \(error)")
+            logger.error("cannot record \(suppress.count) suppressions: \(error)")
+        }
+        do {
+            try history?.write(now: Clock.nowMillis(), force: force)
+        } catch {
+            logger.error("cannot record sends for frequency caps: \(error); keeping them in memory and trying again")
         }
     }
 

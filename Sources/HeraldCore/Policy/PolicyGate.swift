@@ -27,12 +27,10 @@ struct PolicyGate: Sendable {
     var kind: String
     var channel: String
     var quietHours: (@Sendable (_ now: Int64, _ timezone: String?) -> Int64?)?
+    /// The cap rule and the sends it counts; nil without caps.
     var frequencyCap: (@Sendable (_ channel: String, _ sent: [(channel: String, at: Int64)], _ now: Int64) -> CapCheck)?
-    /// How far back caps look, in ms.
-    var capWindow: Int64
+    var history: SendHistory?
     var deferOnCap: Bool
-    /// Who may have had marketing inside `capWindow`; only they cost a history read. Nil: read for everyone.
-    var recent: RecentSenders? = nil
 
     /// The address suppression and auto-suppression key on, for this channel's kind.
     func address(of recipient: Recipient) -> String? {
@@ -40,25 +38,23 @@ struct PolicyGate: Sendable {
     }
 
     func evaluate(_ messages: [Message], now: Int64) -> [Verdict] {
-        let keys = messages.compactMap { address(of: $0.to).map { (kind: kind, address: $0) } }
+        let addresses = messages.map { address(of: $0.to).map { SuppressionStore.normalize(kind: kind, $0) } }
         let suppressed: [String: SuppressionStore.Entry]
         var sent: [String: [(channel: String, at: Int64)]] = [:]
         do {
-            suppressed = try store.lookup(keys)
-            if frequencyCap != nil {
-                let identities = Set(
-                    messages.filter { $0.category == .marketing }.compactMap(\.to.identity)
-                        .filter { recent?.mayContain($0, now: now) ?? true })
-                sent = try store.sent(identities: identities, since: now - capWindow)
+            suppressed = try store.lookup(normalized: addresses.compactMap { $0.map { (kind: kind, address: $0) } })
+            if frequencyCap != nil, let history {
+                sent = try history.sends(
+                    identities: messages.lazy.filter { $0.category == .marketing }.compactMap(\.to.identity), now: now)
             }
         } catch {
             return messages.map { _ in .unavailable(until: now + 30_000, reason: "policy store: \(error)") }
         }
         var counted: [String: Int] = [:]
-        return messages.map { message -> Verdict in
+        return zip(messages, addresses).map { message, address -> Verdict in
             let marketing = message.category == .marketing
-            if let address = address(of: message.to),
-                let entry = suppressed[SuppressionStore.lookupKey(kind: kind, address: address)],
+            if !suppressed.isEmpty, let address,
+                let entry = suppressed[SuppressionStore.lookupKey(kind: kind, normalized: address)],
                 marketing || entry.reason.stopsTransactional
             {
                 return .suppressed(entry)
@@ -67,13 +63,17 @@ struct PolicyGate: Sendable {
             if let until = quietHours?(now, message.to.timezone) { return .quiet(until: until) }
             if let frequencyCap, let identity = message.to.identity {
                 // Messages passed earlier in this same batch count too, or a batch could overshoot the cap. Sends of
-                // batches still in flight elsewhere (another channel's lane) are not yet in the store, so two
+                // batches still in flight elsewhere (another channel's lane) are not yet in the history, so two
                 // batches of one recipient at the same moment can overshoot a cap by a message.
-                let earlier = (sent[identity] ?? []) + Array(repeating: (channel: channel, at: now), count: counted[identity] ?? 0)
+                let before = counted[identity] ?? 0
+                counted[identity] = before + 1
+                // Every cap allows at least one message, so a recipient with no sends passes without a check.
+                guard before > 0 || sent[identity] != nil else { return .pass }
+                let earlier = (sent[identity] ?? []) + Array(repeating: (channel: channel, at: now), count: before)
                 if case .capped(let rule, let freeAt) = frequencyCap(channel, earlier, now) {
+                    counted[identity] = before
                     return .capped(rule: rule, until: deferOnCap ? freeAt : nil)
                 }
-                counted[identity, default: 0] += 1
             }
             return .pass
         }

@@ -36,9 +36,10 @@ public struct QuietHours: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Nil when `now` (unix ms) is outside the window on the recipient's wall clock; otherwise the unix ms at which
-    /// the message may go: the window's end plus `fraction × jitter` (`fraction` is clamped to 0..<1).
+    /// the message may go: the window's end plus `fraction × jitter` (`fraction` is clamped to 0..<1, and drawn
+    /// only for a message that is deferred: a random draw is a syscall, too dear for every message that passes).
     /// `timezone` nil or unknown: the default time zone.
-    public func deferral(now: Int64, timezone: String?, jitter fraction: Double) -> Int64? {
+    public func deferral(now: Int64, timezone: String?, jitter fraction: @autoclosure () -> Double) -> Int64? {
         var zone = defaultTimezone
         var offset = clock.offset(zone, at: now)
         if let timezone, let own = clock.offset(timezone, at: now) {
@@ -58,7 +59,8 @@ public struct QuietHours: Sendable, Equatable, CustomStringConvertible {
         guard inside else { return nil }
         let localEnd = sinceMidnight < endMs ? midnight + endMs : midnight + Self.day + endMs
         let endsAt = max(instant(ofLocal: localEnd, zone: zone, offsetNow: offset), now + 1)
-        let share = fraction.isFinite ? min(max(fraction, 0), 1.0.nextDown) : 0
+        let drawn = fraction()
+        let share = drawn.isFinite ? min(max(drawn, 0), 1.0.nextDown) : 0
         return endsAt + Int64((share * Double(jitter.milliseconds)).rounded(.down))
     }
 

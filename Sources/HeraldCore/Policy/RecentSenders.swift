@@ -25,19 +25,21 @@ final class RecentSenders: Sendable {
     }
 
     func insert(_ identity: String, now: Int64) {
-        let positions = Self.positions(identity)
+        let probe = Probe(identity)
         filters.withLock { filters in
             rotate(&filters, now: now)
-            for bit in positions { filters.current[bit >> 6] |= 1 << UInt64(bit & 63) }
+            for index in 0..<Self.probes {
+                let bit = probe.bit(index)
+                filters.current[bit >> 6] |= 1 << UInt64(bit & 63)
+            }
         }
     }
 
     func mayContain(_ identity: String, now: Int64) -> Bool {
-        let positions = Self.positions(identity)
+        let probe = Probe(identity)
         return filters.withLock { filters in
             rotate(&filters, now: now)
-            let inCurrent = positions.allSatisfy { filters.current[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
-            return inCurrent || positions.allSatisfy { filters.previous[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
+            return probe.isSet(in: filters.current) || probe.isSet(in: filters.previous)
         }
     }
 
@@ -53,13 +55,29 @@ final class RecentSenders: Sendable {
     }
 
     /// Double hashing (Kirsch–Mitzenmacher) from one 64-bit hash: the process's Hasher seed is fine, nothing
-    /// here outlives the process.
-    private static func positions(_ identity: String) -> [Int] {
-        var hasher = Hasher()
-        hasher.combine(identity)
-        let hash = UInt64(bitPattern: Int64(hasher.finalize()))
-        let first = hash & 0xFFFF_FFFF
-        let second = (hash >> 32) | 1
-        return (0..<UInt64(probes)).map { Int((first &+ $0 &* second) % UInt64(bits)) }
+    /// here outlives the process. Bits are computed as needed, so a probe allocates nothing.
+    private struct Probe {
+        let first: UInt64
+        let second: UInt64
+
+        init(_ identity: String) {
+            var hasher = Hasher()
+            hasher.combine(identity)
+            let hash = UInt64(bitPattern: Int64(hasher.finalize()))
+            first = hash & 0xFFFF_FFFF
+            second = (hash >> 32) | 1
+        }
+
+        func bit(_ index: Int) -> Int {
+            Int((first &+ UInt64(index) &* second) % UInt64(RecentSenders.bits))
+        }
+
+        func isSet(in filter: [UInt64]) -> Bool {
+            for index in 0..<RecentSenders.probes {
+                let bit = bit(index)
+                if filter[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
+            }
+            return true
+        }
     }
 }

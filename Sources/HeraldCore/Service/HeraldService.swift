@@ -131,7 +131,7 @@ public enum HeraldService {
         let policy = config.policy
         var quiet: (@Sendable (Int64, String?) -> Int64?)?
         if let hours = policy.quietHours {
-            quiet = { now, timezone in hours.deferral(now: now, timezone: timezone, jitter: Double.random(in: 0..<1)) }
+            quiet = { now, timezone in hours.deferral(now: now, timezone: timezone, jitter: .random(in: 0..<1)) }
         }
         let caps = policy.frequencyCap
         var capCheck: (@Sendable (String, [(channel: String, at: Int64)], Int64) -> PolicyGate.CapCheck)?
@@ -143,23 +143,13 @@ public enum HeraldService {
                 }
             }
         }
-        var recent: RecentSenders?
-        if !caps.isEmpty {
-            let now = Clock.nowMillis()
-            let window = caps.longestWindow.milliseconds
-            let senders = RecentSenders(window: window, now: now)
-            // Unreadable history: no filter, so every cap check reads the store (slower, never wrong).
-            if let identities = try? store.identities(since: now - window) {
-                for identity in identities { senders.insert(identity, now: now) }
-                recent = senders
-            }
-        }
+        let history =
+            caps.isEmpty ? nil : SendHistory(store: store, window: caps.longestWindow.milliseconds, now: Clock.nowMillis())
         var result: [String: LanePolicy] = [:]
         for channel in config.channels {
             let gate = PolicyGate(
                 store: store, kind: LanePolicy.addressKind(plugin: channel.plugin), channel: channel.name,
-                quietHours: quiet, frequencyCap: capCheck, capWindow: caps.longestWindow.milliseconds,
-                deferOnCap: policy.onCap == .defer, recent: recent)
+                quietHours: quiet, frequencyCap: capCheck, history: history, deferOnCap: policy.onCap == .defer)
             result[channel.name] = LanePolicy(gate: gate, fallbackDefault: channel.fallback, fallbackAfter: channel.fallbackAfter)
         }
         return result

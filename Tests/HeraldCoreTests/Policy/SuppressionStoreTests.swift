@@ -26,6 +26,18 @@ final class SuppressionStoreTests: XCTestCase {
         XCTAssertFalse(try store.remove(kind: "email", address: "ana@example.com"))
     }
 
+    func testNormalizeTrimsTabsAndUnicodeSpacesOnly() {
+        XCTAssertEqual(SuppressionStore.normalize(kind: "email", "\t Ana@Example.COM\u{00A0}\u{3000}"), "ana@example.com")
+        XCTAssertEqual(SuppressionStore.normalize(kind: "push", " Tok en\u{2009}"), "Tok en", "inner spaces stay")
+        XCTAssertEqual(SuppressionStore.normalize(kind: "push", "\u{00A0}\t "), "")
+        XCTAssertEqual(SuppressionStore.normalize(kind: "push", "tok\n"), "tok\n", "a newline is not whitespace here")
+        for sample in [" a ", "\u{2003}b\u{2003}", "c\t", "\u{1680}é\u{205F}", "plain", ""] {
+            XCTAssertEqual(
+                SuppressionStore.trimmingWhitespace(sample), sample.trimmingCharacters(in: .whitespaces),
+                "agrees with CharacterSet.whitespaces on \(sample.debugDescription)")
+        }
+    }
+
     func testSentHistoryIsWindowedAndPruned() throws {
         let store = try store()
         try store.recordSent([(identity: "u-1", channel: "email", at: 1_000), (identity: "u-1", channel: "push", at: 5_000)], keepSince: 0)

@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import XCTest
+
+@testable import HeraldCore
+
+final class SendHistoryTests: XCTestCase {
+    private func directory() -> String {
+        let directory = NSTemporaryDirectory() + "herald-sends-\(UUID().uuidString)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        return directory
+    }
+
+    func testSendsCountFromMemoryUntilWrittenThenFromTheStore() throws {
+        let directory = directory()
+        let store = try SuppressionStore(directory: directory)
+        let history = SendHistory(store: store, window: 60_000, now: 1_000)
+        history.record([(identity: "u-1", channel: "email", at: 1_000), (identity: "u-1", channel: "push", at: 1_100)])
+        XCTAssertEqual(try history.sends(identities: ["u-1", "u-2"], now: 1_200)["u-1"]?.map(\.channel), ["email", "push"])
+        XCTAssertNil(try history.sends(identities: ["u-2"], now: 1_200)["u-2"])
+        XCTAssertTrue(history.hasWaiting)
+
+        try history.write(now: 1_200)
+        XCTAssertTrue(history.hasWaiting, "the oldest send has not waited writeDelay yet")
+        XCTAssertTrue(try store.sent(identities: ["u-1"], since: 0).isEmpty)
+
+        try history.write(now: 1_000 + SendHistory.writeDelay)
+        XCTAssertFalse(history.hasWaiting)
+        XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 2)
+        XCTAssertEqual(try history.sends(identities: ["u-1"], now: 2_000)["u-1"]?.count, 2, "written sends are not counted twice")
+
+        let restarted = SendHistory(store: try SuppressionStore(directory: directory), window: 60_000, now: 3_000)
+        XCTAssertEqual(try restarted.sends(identities: ["u-1"], now: 3_000)["u-1"]?.count, 2, "a restart reads them back")
+    }
+
+    func testWindowLeavesOutOldSendsAndForceWritesAtOnce() throws {
+        let store = try SuppressionStore(directory: directory())
+        let history = SendHistory(store: store, window: 10_000, now: 0)
+        history.record([(identity: "u-1", channel: "email", at: 0), (identity: "u-1", channel: "email", at: 8_000)])
+        XCTAssertEqual(try history.sends(identities: ["u-1"], now: 12_000)["u-1"]?.map(\.at), [8_000])
+        try history.write(now: 8_000, force: true)
+        XCTAssertFalse(history.hasWaiting)
+        XCTAssertEqual(try history.sends(identities: ["u-1"], now: 12_000)["u-1"]?.map(\.at), [8_000])
+    }
+
+    func testAFailedWriteKeepsTheSendsCountedAndRetries() throws {
+        let directory = directory()
+        let store = try SuppressionStore(directory: directory)
+        let history = SendHistory(store: store, window: 60_000, now: 0)
+        history.record([(identity: "u-1", channel: "email", at: 0)])
+        // Another connection moves the table away, so the write fails the way a broken database would.
+        let other = try DatabaseQueue(path: directory + "/policy.sqlite")
+        try other.write { try $0.execute(sql: "ALTER TABLE sent RENAME TO sent_away") }
+        XCTAssertThrowsError(try history.write(now: 0, force: true))
+        XCTAssertTrue(history.hasWaiting, "a failed write keeps the sends for the next try")
+        try other.write { try $0.execute(sql: "ALTER TABLE sent_away RENAME TO sent") }
+        XCTAssertEqual(try history.sends(identities: ["u-1"], now: 1)["u-1"]?.count, 1)
+        try history.write(now: 1, force: true)
+        XCTAssertFalse(history.hasWaiting)
+        XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 1, "written once, on the retry")
+    }
+}
