@@ -82,7 +82,7 @@ final class SendHistory: Sendable {
     }
 
     /// Writes the waiting sends when the oldest has waited `writeDelay`, enough have gathered, or `force` (at
-    /// shutdown). A failed write keeps them waiting for the next try.
+    /// shutdown). A failed write keeps them waiting for a try `writeDelay` later.
     func write(now: Int64, force: Bool = false) throws {
         let batch = pending.withLock { pending -> [Send]? in
             guard pending.count > 0, pending.writing.isEmpty,
@@ -99,7 +99,9 @@ final class SendHistory: Sendable {
             pending.withLock { pending in
                 for (identity, sends) in pending.writing { pending.waiting[identity, default: []].append(contentsOf: sends) }
                 pending.count += batch.count
-                pending.since = min(pending.since, batch.map(\.at).min() ?? now)
+                // The next try comes a whole delay later, so a broken store is retried (and logged) twice a
+                // second, not on every recorder flush.
+                pending.since = now
                 pending.writing = [:]
             }
             throw error

@@ -55,7 +55,9 @@ final class SendHistoryTests: XCTestCase {
         XCTAssertTrue(history.hasWaiting, "a failed write keeps the sends for the next try")
         try other.write { try $0.execute(sql: "ALTER TABLE sent_away RENAME TO sent") }
         XCTAssertEqual(try history.sends(identities: ["u-1"], now: 1)["u-1"]?.count, 1)
-        try history.write(now: 1, force: true)
+        try history.write(now: SendHistory.writeDelay - 1)
+        XCTAssertTrue(history.hasWaiting, "after a failure the next try waits a whole delay")
+        try history.write(now: SendHistory.writeDelay)
         XCTAssertFalse(history.hasWaiting)
         XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 1, "written once, on the retry")
     }
