@@ -1,0 +1,38 @@
+"""The policy phase: what quiet hours, a frequency cap and a suppression list cost the backlog drain."""
+
+import time
+
+from benchlib.backlog import drain_rate
+from benchlib.peers import start_nginx
+from benchlib.report import fmt_rate, log
+
+
+def policy_tables():
+    """Quiet hours that are not now (so every message is checked and passes), a cap nobody reaches."""
+    hour = (time.gmtime().tm_hour + 3) % 24
+    return (f'[policy]\nquiet_hours = {{ start = "{hour:02d}:00", end = "{(hour + 2) % 24:02d}:00" }}\n'
+            'frequency_cap = [ { max = 1000, per = "1d" } ]\n')
+
+
+def phase_policy(workdir, args, results, cleanup):
+    """The sending policy's cost: the webhook backlog drain with and without quiet hours, a frequency cap and
+    100,000 suppressed addresses, alternated three times so drift on the machine hits both alike; the median of
+    each (single runs here vary by ±15%)."""
+    log(f"\n== policy: {args.messages:,} messages, backlog drain, without and with the policy ==")
+    if "nginx" not in results:
+        results["nginx"] = start_nginx(workdir, cleanup)
+    _, port = results["nginx"]
+    runs = {"off": [], "on": []}
+    cpu = {"off": [], "on": []}
+    for round_ in range(3):
+        for variant in ("off", "on"):
+            on = variant == "on"
+            rate = drain_rate(workdir, args, cleanup, port, f"policy-{variant}-{round_}",
+                              policy_tables() if on else "", 100_000 if on else 0, cpu[variant],
+                              args.perf and round_ == 0 and f"{args.perf}.policy-{variant}")
+            runs[variant].append(rate or 0)
+            spent = f", {cpu[variant][-1]:.0f} µs CPU/msg" if len(cpu[variant]) > round_ else ""
+            log(f"  policy {variant} (round {round_ + 1}): {fmt_rate(rate)} msgs/s{spent}")
+    results["policy_off"], results["policy_on"] = sorted(runs["off"])[1], sorted(runs["on"])[1]
+    if len(cpu["off"]) == 3 and len(cpu["on"]) == 3:
+        results["policy_cpu_off"], results["policy_cpu_on"] = sorted(cpu["off"])[1], sorted(cpu["on"])[1]

@@ -1,0 +1,67 @@
+"""The closing table: each phase's figures beside its target or the peers' reference, with a verdict. Prints
+what the phases left in `results`; measures nothing."""
+
+from benchlib.report import fmt_rate, log
+from benchlib.settings import (
+    PEER_FS_C,
+    PEER_SMTP_DOC,
+    PEER_WRK_DOC,
+    TARGET_INTAKE,
+    TARGET_QUEUE_RSS_MB,
+    TARGET_SMTP,
+    TARGET_WEBHOOK,
+)
+
+
+def summary(results):
+    def row(what, measured, target, verdict=""):
+        log(f"  {what:<44} {measured:>14} {target:>26}  {verdict}")
+
+    def check(value, ok):
+        return "" if value is None else ("ok" if ok(value) else "MISSED")
+
+    log("\n== summary ==")
+    row("what", "measured", "target / reference")
+    fs, wrk = results.get("fs_rate"), results.get("wrk")
+    if "webhook" in results or "webhook_intake" in results:
+        rate = results.get("webhook")
+        note = f"{100 * rate / wrk:.0f}% of wrk" if rate and wrk else ""
+        row("webhook delivery (msgs/s)", fmt_rate(rate), f">= {TARGET_WEBHOOK:,}",
+            check(rate, lambda v: v >= TARGET_WEBHOOK) + ("  " + note if note else ""))
+        row("webhook intake (files/s)", fmt_rate(results.get("webhook_intake")), "")
+        row("webhook backlog drain, delivery only (msgs/s)", fmt_rate(results.get("webhook_backlog")), "")
+        row("webhook peak RSS (MB)", f"{results.get('webhook_rss', 0):.1f}", "")
+    if "smtp" in results:
+        rate, wire = results.get("smtp"), results.get("smtp_source")
+        note = f"{100 * rate / wire:.0f}% of smtp-source" if rate and wire else ""
+        row("smtp delivery to smtp-sink (msgs/s)", fmt_rate(rate), f">= {TARGET_SMTP:,}",
+            check(rate, lambda v: v >= TARGET_SMTP) + ("  " + note if note else ""))
+        row("smtp delivery, DKIM ed25519 (msgs/s)", fmt_rate(results.get("smtp_dkim")), "")
+        row("smtp peak RSS (MB)", f"{results.get('smtp_rss', 0):.1f}", "")
+        row("peer: smtp-source -> smtp-sink (msgs/s)", fmt_rate(wire), f"doc: {PEER_SMTP_DOC:,}")
+    if "policy_on" in results:
+        off, on = results["policy_off"], results["policy_on"]
+        cost = f"{100 * (off - on) / off:.0f}% slower" if off else ""
+        row("delivery, no policy (msgs/s, median of 3)", fmt_rate(off), "")
+        row("delivery, quiet hours + cap + 100k suppressed", fmt_rate(on), "within 10%",
+            check(on, lambda v: off and v >= 0.9 * off) + ("  " + cost if cost else ""))
+        if "policy_cpu_on" in results:
+            cpu_off, cpu_on = results["policy_cpu_off"], results["policy_cpu_on"]
+            row("daemon CPU per message, no policy (µs)", f"{cpu_off:.0f}", "")
+            row("daemon CPU per message, with the policy (µs)", f"{cpu_on:.0f}", "",
+                f"{100 * (cpu_on - cpu_off) / cpu_off:+.0f}%" if cpu_off else "")
+    if "intake" in results:
+        rate = results.get("intake")
+        note = f"{100 * rate / fs:.0f}% of Python fs" if rate and fs else ""
+        row("queue intake (files/s)", fmt_rate(rate), f">= {TARGET_INTAKE:,}",
+            check(rate, lambda v: v >= TARGET_INTAKE) + ("  " + note if note else ""))
+        rss = results.get("queue_rss")
+        row("queue peak RSS (MB)", f"{rss:.1f}" if rss else "-", f"<= {TARGET_QUEUE_RSS_MB}",
+            check(rss, lambda v: v <= TARGET_QUEUE_RSS_MB))
+        idle = results.get("idle_cpu")
+        row(f"idle CPU (CPU s in {results['idle_seconds']:.0f} s)", f"{idle:.2f}" if idle is not None else "-",
+            "~0", check(idle, lambda v: v <= 0.01 * results["idle_seconds"]))
+        if results.get("restart") is not None:
+            row("restart with full queue to READY=1 (s)", f"{results['restart']:.2f}", "")
+    row("peer: wrk -> nginx (req/s)", fmt_rate(wrk), f"doc: {PEER_WRK_DOC:,}")
+    row("peer: rename+read+unlink, Python (files/s)", fmt_rate(fs), f"doc (C): {PEER_FS_C:,}")
