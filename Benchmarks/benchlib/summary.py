@@ -58,9 +58,10 @@ def summary(results):
         rss = results.get("queue_rss")
         row("queue peak RSS (MB)", f"{rss:.1f}" if rss else "-", f"<= {TARGET_QUEUE_RSS_MB}",
             check(rss, lambda v: v <= TARGET_QUEUE_RSS_MB))
-        idle = results.get("idle_cpu")
-        row(f"idle CPU (CPU s in {results['idle_seconds']:.0f} s)", f"{idle:.2f}" if idle is not None else "-",
-            "~0", check(idle, lambda v: v <= 0.01 * results["idle_seconds"]))
+        idle, seconds = results.get("idle_cpu"), results.get("idle_seconds")
+        if seconds is not None:  # absent when the run was interrupted before the idle measurement
+            row(f"idle CPU (CPU s in {seconds:.0f} s)", f"{idle:.2f}" if idle is not None else "-",
+                "~0", check(idle, lambda v: v <= 0.01 * seconds))
         if results.get("restart") is not None:
             row("restart with full queue to READY=1 (s)", f"{results['restart']:.2f}", "")
     row("peer: wrk -> nginx (req/s)", fmt_rate(wrk), f"doc: {PEER_WRK_DOC:,}")
