@@ -43,6 +43,7 @@ integration-test: test-deps build
 	HERALD_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/IntegrationTests
 
 bench: test-deps release
+	@scripts/ensure-deps.sh wrk
 	HERALD_BIN=$(CURDIR)/$(RELEASE_BIN) python3 Benchmarks/bench.py $(BENCH_ARGS)
 
 install: release
