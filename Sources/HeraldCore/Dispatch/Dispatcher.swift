@@ -71,7 +71,7 @@ public final class Dispatcher: Service, Sendable {
             stopping.set()
             self.wake()
         }
-        recorder.flush()
+        recorder.finish()
         let requeued = (try? store.recoverInFlight(now: Clock.nowMillis())) ?? 0
         if requeued > 0 { logger.notice("shutdown: \(requeued) in-flight messages went back to the queue") }
     }

@@ -87,6 +87,13 @@ final class Recorder: Sendable {
         return flushResults()
     }
 
+    /// The last flush, after every lane has stopped (or was cancelled while sending): results, then every send
+    /// still waiting for caps, whatever its age.
+    func finish() {
+        _ = flushResults()
+        writePolicy(force: true)
+    }
+
     /// Policy writes that fail are logged, not retried here: a missed auto-suppression must not hold up the queue
     /// (the next recipient-invalid outcome suppresses again), and unwritten sends wait in the history for its next
     /// write.
@@ -102,6 +109,8 @@ final class Recorder: Sendable {
         }
         do {
             try history?.write(now: Clock.nowMillis(), force: force)
+        } catch where force {
+            logger.error("cannot record sends for frequency caps at stop: \(error); caps will not count them after the restart")
         } catch {
             logger.error("cannot record sends for frequency caps: \(error); keeping them in memory and trying again")
         }

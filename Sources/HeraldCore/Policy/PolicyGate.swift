@@ -27,7 +27,7 @@ struct PolicyGate: Sendable {
     var kind: String
     var channel: String
     var quietHours: (@Sendable (_ now: Int64, _ timezone: String?) -> Int64?)?
-    /// The cap rule and the sends it counts; nil without caps.
+    /// The cap rule and the sends it counts; caps apply only when both are set (nil, nil without caps).
     var frequencyCap: (@Sendable (_ channel: String, _ sent: [(channel: String, at: Int64)], _ now: Int64) -> CapCheck)?
     var history: SendHistory?
     var deferOnCap: Bool
@@ -61,7 +61,7 @@ struct PolicyGate: Sendable {
             }
             guard marketing else { return .pass }
             if let until = quietHours?(now, message.to.timezone) { return .quiet(until: until) }
-            if let frequencyCap, let identity = message.to.identity {
+            if let frequencyCap, history != nil, let identity = message.to.identity {
                 // Messages passed earlier in this same batch count too, or a batch could overshoot the cap. Sends of
                 // batches still in flight elsewhere (another channel's lane) are not yet in the history, so two
                 // batches of one recipient at the same moment can overshoot a cap by a message.

@@ -22,6 +22,8 @@ final class SendHistory: Sendable {
         var since: Int64 = 0
         /// The batch being written: still counted from memory until its commit is done.
         var writing: [String: [(channel: String, at: Int64)]] = [:]
+        /// After a failed write, no other is tried before this (ms), however many sends wait; except at stop.
+        var retryAt: Int64 = .min
     }
 
     /// How far back caps look (ms): the longest cap window.
@@ -60,19 +62,27 @@ final class SendHistory: Sendable {
         let since = now - window
         let maybe = Set(identities.lazy.filter { self.recent?.mayContain($0, now: now) ?? true })
         guard !maybe.isEmpty else { return [:] }
-        // Memory first, then the store: a batch committed in between is then counted twice (a cap may bind one
-        // message early) rather than not at all.
-        var result = pending.withLock { pending in
-            var found: [String: [(channel: String, at: Int64)]] = [:]
+        // Memory first, then the store, or a batch committed in between would be counted nowhere. The batch being
+        // written may then show up in both: its sends found in the store are taken out once each below.
+        var inMemory: [String: [(channel: String, at: Int64)]] = [:]
+        var beingWritten: [String: [(channel: String, at: Int64)]] = [:]
+        pending.withLock { pending in
             for identity in maybe {
-                let sends = (pending.waiting[identity] ?? []) + (pending.writing[identity] ?? [])
-                if !sends.isEmpty { found[identity] = sends.filter { $0.at >= since } }
+                if let sends = pending.waiting[identity] { inMemory[identity] = sends.filter { $0.at >= since } }
+                if let sends = pending.writing[identity] { beingWritten[identity] = sends.filter { $0.at >= since } }
             }
-            return found
         }
-        for (identity, sends) in try store.sent(identities: maybe, since: since) {
-            result[identity, default: []].append(contentsOf: sends)
+        var result = try store.sent(identities: maybe, since: since)
+        for (identity, sends) in beingWritten {
+            var stored = result[identity] ?? []
+            for send in sends {
+                if let index = stored.firstIndex(where: { $0.channel == send.channel && $0.at == send.at }) {
+                    stored.remove(at: index)
+                }
+            }
+            result[identity] = stored + sends
         }
+        for (identity, sends) in inMemory { result[identity, default: []].append(contentsOf: sends) }
         return result
     }
 
@@ -81,31 +91,42 @@ final class SendHistory: Sendable {
         pending.withLock { $0.count > 0 }
     }
 
-    /// Writes the waiting sends when the oldest has waited `writeDelay`, enough have gathered, or `force` (at
-    /// shutdown). A failed write keeps them waiting for a try `writeDelay` later.
+    /// Writes the waiting sends when the oldest has waited `writeDelay` (or the clock stepped back past it),
+    /// enough have gathered, or `force` (at stop). A failed write keeps them in memory, minus those too old for
+    /// any cap, and the next try comes `writeDelay` later. One caller only (the recorder): a write while another
+    /// is in progress does nothing.
     func write(now: Int64, force: Bool = false) throws {
-        let batch = pending.withLock { pending -> [Send]? in
-            guard pending.count > 0, pending.writing.isEmpty,
-                force || pending.count >= Self.writeBatch || now - pending.since >= Self.writeDelay
+        let batch = pending.withLock { pending -> [String: [(channel: String, at: Int64)]]? in
+            guard pending.count > 0, pending.writing.isEmpty else { return nil }
+            guard force
+                || (now >= pending.retryAt
+                    && (pending.count >= Self.writeBatch || now - pending.since >= Self.writeDelay || now < pending.since))
             else { return nil }
             swap(&pending.waiting, &pending.writing)
             pending.count = 0
-            return pending.writing.flatMap { identity, sends in sends.map { (identity, $0.channel, $0.at) } }
+            return pending.writing
         }
         guard let batch else { return }
+        let rows = batch.flatMap { identity, sends in sends.map { (identity: identity, channel: $0.channel, at: $0.at) } }
         do {
-            try store.recordSent(batch, keepSince: now - window)
+            try store.recordSent(rows, now: now, keepSince: now - window)
         } catch {
             pending.withLock { pending in
-                for (identity, sends) in pending.writing { pending.waiting[identity, default: []].append(contentsOf: sends) }
-                pending.count += batch.count
-                // The next try comes a whole delay later, so a broken store is retried (and logged) twice a
-                // second, not on every recorder flush.
-                pending.since = now
+                for (identity, sends) in pending.writing {
+                    let kept = sends.filter { $0.at >= now - window }
+                    guard !kept.isEmpty else { continue }
+                    pending.waiting[identity, default: []].append(contentsOf: kept)
+                    pending.count += kept.count
+                }
+                pending.since = min(pending.since, now)
+                pending.retryAt = now + Self.writeDelay
                 pending.writing = [:]
             }
             throw error
         }
-        pending.withLock { $0.writing = [:] }
+        pending.withLock {
+            $0.writing = [:]
+            $0.retryAt = .min
+        }
     }
 }

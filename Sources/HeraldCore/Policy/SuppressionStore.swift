@@ -69,11 +69,13 @@ public final class SuppressionStore: Sendable {
         return kind == "email" ? trimmed.lowercased() : trimmed
     }
 
-    /// `address` without leading and trailing tabs and Unicode space separators (what `CharacterSet.whitespaces`
-    /// holds); the same string, uncopied, when there are none.
+    /// `address` without leading and trailing tabs, Unicode space separators and zero-width spaces (what
+    /// `CharacterSet.whitespaces` holds); the same string, uncopied, when there are none.
     static func trimmingWhitespace(_ address: String) -> String {
         func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "\t" || scalar == " " || (scalar.value >= 0x80 && scalar.properties.generalCategory == .spaceSeparator)
+            // Foundation's set is Zs, tab and U+200B ZERO WIDTH SPACE (a format character, not Zs).
+            scalar == "\t" || scalar == " " || scalar == "\u{200B}"
+                || (scalar.value >= 0x80 && scalar.properties.generalCategory == .spaceSeparator)
         }
         let scalars = address.unicodeScalars
         guard let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last) else { return address }
@@ -172,9 +174,8 @@ public final class SuppressionStore: Sendable {
 
     /// Remembers delivered marketing messages for frequency caps, and (at most once a minute) forgets those older
     /// than `keepSince`.
-    public func recordSent(_ sends: [(identity: String, channel: String, at: Int64)], keepSince: Int64) throws {
+    public func recordSent(_ sends: [(identity: String, channel: String, at: Int64)], now: Int64, keepSince: Int64) throws {
         guard !sends.isEmpty else { return }
-        let now = sends[0].at
         let prune = lastPrune.load(ordering: .relaxed) + 60_000 <= now
         try pool.write { db in
             let statement = try db.cachedStatement(sql: "INSERT INTO sent (identity, channel, at) VALUES (?, ?, ?)")

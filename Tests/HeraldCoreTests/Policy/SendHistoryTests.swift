@@ -43,6 +43,17 @@ final class SendHistoryTests: XCTestCase {
         XCTAssertEqual(try history.sends(identities: ["u-1"], now: 12_000)["u-1"]?.map(\.at), [8_000])
     }
 
+    func testAClockSteppedBackDoesNotHoldSendsInMemory() throws {
+        let store = try SuppressionStore(directory: directory())
+        let history = SendHistory(store: store, window: 60_000, now: 10_000)
+        history.record([(identity: "u-1", channel: "email", at: 10_000)])
+        try history.write(now: 10_100)
+        XCTAssertTrue(history.hasWaiting)
+        try history.write(now: 4_000)
+        XCTAssertFalse(history.hasWaiting, "a clock before the oldest send means the delay cannot be judged: write")
+        XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 1)
+    }
+
     func testAFailedWriteKeepsTheSendsCountedAndRetries() throws {
         let directory = directory()
         let store = try SuppressionStore(directory: directory)

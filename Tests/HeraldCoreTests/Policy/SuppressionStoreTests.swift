@@ -31,7 +31,7 @@ final class SuppressionStoreTests: XCTestCase {
         XCTAssertEqual(SuppressionStore.normalize(kind: "push", " Tok en\u{2009}"), "Tok en", "inner spaces stay")
         XCTAssertEqual(SuppressionStore.normalize(kind: "push", "\u{00A0}\t "), "")
         XCTAssertEqual(SuppressionStore.normalize(kind: "push", "tok\n"), "tok\n", "a newline is not whitespace here")
-        for sample in [" a ", "\u{2003}b\u{2003}", "c\t", "\u{1680}é\u{205F}", "plain", ""] {
+        for sample in [" a ", "\u{2003}b\u{2003}", "c\t", "\u{1680}é\u{205F}", "\u{200B}x\u{200B}", "\u{FEFF}y\u{180E}", "plain", ""] {
             XCTAssertEqual(
                 SuppressionStore.trimmingWhitespace(sample), sample.trimmingCharacters(in: .whitespaces),
                 "agrees with CharacterSet.whitespaces on \(sample.debugDescription)")
@@ -40,11 +40,11 @@ final class SuppressionStoreTests: XCTestCase {
 
     func testSentHistoryIsWindowedAndPruned() throws {
         let store = try store()
-        try store.recordSent([(identity: "u-1", channel: "email", at: 1_000), (identity: "u-1", channel: "push", at: 5_000)], keepSince: 0)
+        try store.recordSent([(identity: "u-1", channel: "email", at: 1_000), (identity: "u-1", channel: "push", at: 5_000)], now: 1_000, keepSince: 0)
         XCTAssertEqual(try store.sent(identities: ["u-1", "u-2"], since: 2_000)["u-1"]?.map(\.channel), ["push"])
-        try store.recordSent([(identity: "u-2", channel: "email", at: 9_000)], keepSince: 4_000)
+        try store.recordSent([(identity: "u-2", channel: "email", at: 9_000)], now: 9_000, keepSince: 4_000)
         XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 2, "pruning waits a minute")
-        try store.recordSent([(identity: "u-2", channel: "email", at: 70_000)], keepSince: 4_000)
+        try store.recordSent([(identity: "u-2", channel: "email", at: 70_000)], now: 70_000, keepSince: 4_000)
         XCTAssertEqual(try store.sent(identities: ["u-1"], since: 0)["u-1"]?.count, 1, "sends before keepSince are forgotten")
         XCTAssertEqual(try store.sent(identities: ["u-2"], since: 0)["u-2"]?.map(\.at), [9_000, 70_000])
     }
