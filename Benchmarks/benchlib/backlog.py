@@ -7,9 +7,10 @@ import time
 
 from benchlib.config import webhook_channel, write_config
 from benchlib.delivery_log import LogCounter
+from benchlib.finish import finish_delivery
 from benchlib.herald import Herald
 from benchlib.measure import cpu_seconds
-from benchlib.profiler import start_profiler, stop_profiler
+from benchlib.profiler import start_profiler
 from benchlib.report import report_wait
 from benchlib.spool import rename_messages, write_messages
 
@@ -58,12 +59,7 @@ def drain_rate(workdir, args, cleanup, port, name, extra, suppressions, cpu=None
     # misses meanwhile only shortens the profile.
     profiler = start_profiler(profile, herald.pid)
     started, cpu_start = time.monotonic(), cpu_seconds(herald.pid)
-    delivered = counter.wait_for("delivered", args.messages, timeout, herald, started)
-    cpu_used = cpu_seconds(herald.pid) - cpu_start
-    stop_profiler(profiler, profile)
-    herald.stop()
-    counter.poll()
-    counter.close()
-    if cpu is not None and delivered:
-        cpu.append(cpu_used * 1e6 / args.messages)
-    return args.messages / delivered if delivered else None
+    run = finish_delivery(herald, counter, args.messages, timeout, started, cpu_start, profiler, profile)
+    if cpu is not None and run.seconds:
+        cpu.append(run.cpu * 1e6 / args.messages)
+    return args.messages / run.seconds if run.seconds else None

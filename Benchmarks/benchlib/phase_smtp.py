@@ -6,10 +6,11 @@ import time
 from benchlib.config import write_config
 from benchlib.delivery_log import LogCounter
 from benchlib.herald import Herald
-from benchlib.measure import cpu_seconds, proc_status
+from benchlib.finish import finish_delivery
+from benchlib.measure import cpu_seconds
 from benchlib.peers import run_smtp_source, start_smtp_sink
-from benchlib.profiler import start_profiler, stop_profiler
-from benchlib.report import fmt_rate, log, report_wait, stopped_line
+from benchlib.profiler import start_profiler
+from benchlib.report import fmt_rate, log, stopped_line
 from benchlib.spool import rename_messages
 
 
@@ -55,14 +56,8 @@ def phase_smtp(workdir, args, results, cleanup):
         started = time.monotonic()
         rename_messages(spool, "m", 0, n)
         timeout = args.timeout or 60 + n / 200
-        delivered = counter.wait_for("delivered", n, timeout, herald, started)
-        stop_profiler(profiler, args.perf and args.perf + ".smtp")
-        cpu = cpu_seconds(herald.pid) - cpu_before
-        status = proc_status(herald.pid)
-        code, stop_time = herald.stop()
-        counter.poll()
-        counter.close()
-        report_wait("delivered", n, delivered, counter, timeout)
+        delivered, cpu, status, code, stop_time = finish_delivery(
+            herald, counter, n, timeout, started, cpu_before, profiler, args.perf and args.perf + ".smtp")
         key = "smtp" if dkim is None else "smtp_dkim"
         results[key] = n / delivered if delivered else None
         results[key + "_rss"] = status.get("VmHWM", 0) / 1024

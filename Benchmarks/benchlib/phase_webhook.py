@@ -6,6 +6,7 @@ import time
 from benchlib.backlog import queue_while_paused
 from benchlib.config import webhook_channel, write_config
 from benchlib.delivery_log import LogCounter
+from benchlib.finish import finish_delivery
 from benchlib.herald import Herald
 from benchlib.measure import cpu_seconds, proc_status
 from benchlib.peers import start_nginx
@@ -80,13 +81,7 @@ def webhook_backlog(workdir, args, results, cleanup, port):
     herald.wait_ready(60)
     started = time.monotonic()
     cpu_before = cpu_seconds(herald.pid)
-    delivered = counter.wait_for("delivered", n, timeout, herald, started)
-    cpu = cpu_seconds(herald.pid) - cpu_before
-    status = proc_status(herald.pid)
-    code, stop_time = herald.stop()
-    counter.poll()
-    counter.close()
-    report_wait("delivered", n, delivered, counter, timeout)
+    delivered, cpu, status, code, stop_time = finish_delivery(herald, counter, n, timeout, started, cpu_before)
     results["webhook_backlog"] = n / delivered if delivered else None
     log(f"  READY=1 {started - launched:.2f} s after start; delivery: {fmt_rate(results['webhook_backlog'])} msgs/s "
         f"(READY=1 -> last delivered)")
