@@ -138,6 +138,29 @@ def test_frequency_cap_across_channels(make_daemon, make_smtp, tmp_path):
     assert daemon.stop() == 0
 
 
+def test_frequency_cap_counts_a_message_still_in_flight(make_daemon, make_receiver, tmp_path):
+    """max = 1 per day: while the first marketing message is still being sent on one channel (a slow receiver),
+    a second to the same person on another channel is capped; once the first fails (410), it no longer counts
+    and a third goes out."""
+    receiver = make_receiver({"ids": {"slow": [410]}}, delay_ms=3000)
+    outbox = tmp_path / "out"
+    daemon = make_daemon([webhook_channel(receiver), file_channel(outbox, name="archive")],
+                         policy={"frequency_cap": [{"max": 1, "per": "1d"}]})
+    daemon.start()
+    person = {"external_id": "u-7", "email": "u7@example.net"}
+    content = {"subject": "S", "text": "t", "title": "T", "body": "b"}
+    drop(daemon.spool, "slow", message("slow", channel="webhook", to=person, content=content))
+    wait_for(lambda: daemon.queue_counts().get(("webhook", "inflight")) == 1, 30, "the first message in flight")
+    drop(daemon.spool, "second", message("second", channel="archive", to=person, content=content))
+    wait_for(lambda: daemon.events("capped", id="second"), 30, lambda: f"second capped: {daemon.events()}")
+    assert not receiver.requests("slow"), "the first message was still in flight when the second was capped"
+    wait_for(lambda: daemon.events("failed", id="slow"), 30, lambda: f"slow failed: {daemon.events()}")
+    drop(daemon.spool, "third", message("third", channel="archive", to=person, content=content))
+    wait_for(lambda: daemon.events("delivered", id="third"), 30, lambda: f"third delivered: {daemon.events()}")
+    assert sorted(p.name for p in outbox.iterdir()) == ["third.json"]
+    assert daemon.stop() == 0
+
+
 def test_frequency_cap_holds_across_a_restart(make_daemon, make_smtp):
     """Sends counted for caps wait in memory before they are written; a graceful stop writes them, so the cap
     still binds after the restart."""

@@ -67,24 +67,32 @@ extension ChannelLane {
             now: now)
     }
 
-    /// Notes recipients reported invalid (the recorder suppresses them with its next flush) and counts delivered
-    /// marketing for caps.
+    /// Notes recipients reported invalid (the recorder suppresses them with its next flush) and settles the cap
+    /// reservations of the batch: delivered marketing becomes a send, anything else frees its place.
     func remember(_ sent: some Sequence<(Message, Outcome)>, policy: LanePolicy, now: Int64) {
         var suppress: [SuppressionStore.Entry] = []
-        var sends: [SendHistory.Send] = []
+        var settled: [(id: String, identity: String, delivered: Bool)] = []
         for (message, outcome) in sent {
-            switch outcome {
-            case .recipientInvalid(let reply):
-                if let entry = policy.autoSuppression(message, reply: reply, channel: channel.name, now: now) {
-                    suppress.append(entry)
+            if case .recipientInvalid(let reply) = outcome,
+                let entry = policy.autoSuppression(message, reply: reply, channel: channel.name, now: now)
+            {
+                suppress.append(entry)
+            }
+            if let identity = message.to.identity {
+                if case .delivered = outcome {
+                    settled.append((message.id, identity, true))
+                } else {
+                    settled.append((message.id, identity, false))
                 }
-            case .delivered where message.category == .marketing && policy.gate.history != nil:
-                if let identity = message.to.identity { sends.append((identity, channel.name, now)) }
-            default:
-                break
             }
         }
-        policy.gate.history?.record(sends)
+        policy.gate.history?.settle(settled, now: now)
         shared.recorder.submit(suppress)
+    }
+
+    /// Messages that passed the policy but are not sent now (held by their domain's rate) free their cap places.
+    func release(_ held: [Message], policy: LanePolicy) {
+        policy.gate.history?.settle(
+            held.compactMap { message in message.to.identity.map { (message.id, $0, false) } }, now: Clock.nowMillis())
     }
 }

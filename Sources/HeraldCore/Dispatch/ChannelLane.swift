@@ -137,14 +137,17 @@ final class ChannelLane: Sendable {
         }
         var ready: [(Delivery, QueueRow, Message)] = []
         var overBudget: [(id: String, until: Int64)] = []
+        var held: [Message] = []
         for item in prepared {
             if let until = domains?.admit(domain: item.1.domain, now: now) {
                 overBudget.append((item.1.id, until))
+                held.append(item.2)
             } else {
                 ready.append(item)
             }
         }
         releaseOverBudget(overBudget)
+        if let policy, !held.isEmpty { release(held, policy: policy) }
         if !ready.isEmpty {
             let started = ContinuousClock.now
             var outcomes = await channel.plugin.deliver(ready.map(\.0))

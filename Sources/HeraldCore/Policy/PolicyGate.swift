@@ -51,6 +51,9 @@ struct PolicyGate: Sendable {
             return messages.map { _ in .unavailable(until: now + 30_000, reason: "policy store: \(error)") }
         }
         var counted: [String: Int] = [:]
+        var reservations: [SendHistory.Reservation] = []
+        // Passed marketing counts as sent from now until its outcome, for every other batch's check.
+        defer { history?.reserve(reservations) }
         return zip(messages, addresses).map { message, address -> Verdict in
             let marketing = message.category == .marketing
             if !suppressed.isEmpty, let address,
@@ -62,18 +65,22 @@ struct PolicyGate: Sendable {
             guard marketing else { return .pass }
             if let until = quietHours?(now, message.to.timezone) { return .quiet(until: until) }
             if let frequencyCap, history != nil, let identity = message.to.identity {
-                // Messages passed earlier in this same batch count too, or a batch could overshoot the cap. Sends of
-                // batches still in flight elsewhere (another channel's lane) are not yet in the history, so two
-                // batches of one recipient at the same moment can overshoot a cap by a message.
+                // Messages passed earlier in this same batch count too, or a batch could overshoot the cap. Batches
+                // in flight elsewhere count through their reservations; only two batches checked at the very same
+                // moment (between one's history read and its reservations) can overshoot a cap by a message.
                 let before = counted[identity] ?? 0
                 counted[identity] = before + 1
                 // Every cap allows at least one message, so a recipient with no sends passes without a check.
-                guard before > 0 || sent[identity] != nil else { return .pass }
+                guard before > 0 || sent[identity] != nil else {
+                    reservations.append((message.id, identity, channel, now))
+                    return .pass
+                }
                 let earlier = (sent[identity] ?? []) + Array(repeating: (channel: channel, at: now), count: before)
                 if case .capped(let rule, let freeAt) = frequencyCap(channel, earlier, now) {
                     counted[identity] = before
                     return .capped(rule: rule, until: deferOnCap ? freeAt : nil)
                 }
+                reservations.append((message.id, identity, channel, now))
             }
             return .pass
         }

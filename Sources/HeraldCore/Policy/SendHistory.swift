@@ -7,9 +7,15 @@ import Synchronization
 /// counted from memory, so caps stay exact while the process runs; a crash forgets at most `writeDelay` of
 /// sends, which can let one more message through a cap after the restart.
 ///
+/// A message that passes the cap is *reserved* at once and counts from then on, so a batch for the same
+/// recipient on another channel, checked while this one is still being sent, sees it; its outcome then turns the
+/// reservation into a send or drops it.
+///
 /// The recent-senders filter spares the store read for identities not mailed inside the window.
 final class SendHistory: Sendable {
     typealias Send = (identity: String, channel: String, at: Int64)
+    /// One message: `id` is its queue id, unique among messages in flight.
+    typealias Reservation = (id: String, identity: String, channel: String, at: Int64)
 
     /// How long a send may wait in memory before it is written (ms), and how many may wait at most.
     static let writeDelay: Int64 = 500
@@ -24,6 +30,14 @@ final class SendHistory: Sendable {
         var writing: [String: [(channel: String, at: Int64)]] = [:]
         /// After a failed write, no other is tried before this (ms), however many sends wait; except at stop.
         var retryAt: Int64 = .min
+        /// Messages that passed the cap and are being sent, by identity.
+        var reserved: [String: [(id: String, channel: String, at: Int64)]] = [:]
+
+        mutating func append(_ send: Send) {
+            if count == 0 { since = send.at }
+            waiting[send.identity, default: []].append((send.channel, send.at))
+            count += 1
+        }
     }
 
     /// How far back caps look (ms): the longest cap window.
@@ -46,14 +60,31 @@ final class SendHistory: Sendable {
         }
     }
 
-    /// Counts delivered marketing messages from now on; `write` puts them in the store later.
-    func record(_ sends: [Send]) {
-        guard let first = sends.first else { return }
-        for send in sends { recent?.insert(send.identity, now: send.at) }
+    /// Counts messages that passed the cap as sent while they are being sent.
+    func reserve(_ reservations: [Reservation]) {
+        guard !reservations.isEmpty else { return }
+        for reservation in reservations { recent?.insert(reservation.identity, now: reservation.at) }
         pending.withLock { pending in
-            if pending.count == 0 { pending.since = first.at }
-            for send in sends { pending.waiting[send.identity, default: []].append((send.channel, send.at)) }
-            pending.count += sends.count
+            for reservation in reservations {
+                pending.reserved[reservation.identity, default: []].append((reservation.id, reservation.channel, reservation.at))
+            }
+        }
+    }
+
+    /// Ends reservations: a delivered message becomes a send at `now` (`write` puts it in the store later), any
+    /// other outcome (or none: the message was held back) frees its place. In one step, so no check sees the
+    /// message counted twice or not at all.
+    func settle(_ outcomes: [(id: String, identity: String, delivered: Bool)], now: Int64) {
+        guard !outcomes.isEmpty else { return }
+        pending.withLock { pending in
+            for outcome in outcomes {
+                guard var held = pending.reserved[outcome.identity],
+                    let index = held.firstIndex(where: { $0.id == outcome.id })
+                else { continue }
+                let channel = held.remove(at: index).channel
+                pending.reserved[outcome.identity] = held.isEmpty ? nil : held
+                if outcome.delivered { pending.append((outcome.identity, channel, now)) }
+            }
         }
     }
 
@@ -68,7 +99,10 @@ final class SendHistory: Sendable {
         var beingWritten: [String: [(channel: String, at: Int64)]] = [:]
         pending.withLock { pending in
             for identity in maybe {
-                if let sends = pending.waiting[identity] { inMemory[identity] = sends.filter { $0.at >= since } }
+                let held = pending.reserved[identity]?.map { (channel: $0.channel, at: $0.at) } ?? []
+                if let sends = pending.waiting[identity] ?? (held.isEmpty ? nil : []) {
+                    inMemory[identity] = (sends + held).filter { $0.at >= since }
+                }
                 if let sends = pending.writing[identity] { beingWritten[identity] = sends.filter { $0.at >= since } }
             }
         }

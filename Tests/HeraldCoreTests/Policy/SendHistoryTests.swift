@@ -11,11 +11,40 @@ final class SendHistoryTests: XCTestCase {
         return directory
     }
 
+    /// A message that passed the cap and was delivered at `at`.
+    private func deliver(_ history: SendHistory, _ identity: String, on channel: String, at: Int64) {
+        let id = UUID().uuidString
+        history.reserve([(id: id, identity: identity, channel: channel, at: at)])
+        history.settle([(id: id, identity: identity, delivered: true)], now: at)
+    }
+
+    func testReservationsCountUntilSettledThenOnlyDeliveredOnesStay() throws {
+        let store = try SuppressionStore(directory: directory())
+        let history = SendHistory(store: store, window: 60_000, now: 0)
+        history.reserve([
+            (id: "m-1", identity: "u-1", channel: "email", at: 100), (id: "m-2", identity: "u-1", channel: "push", at: 100),
+            (id: "m-3", identity: "u-2", channel: "email", at: 100),
+        ])
+        XCTAssertEqual(try history.sends(identities: ["u-1", "u-2"], now: 200)["u-1"]?.count, 2, "in flight counts")
+        XCTAssertFalse(history.hasWaiting, "a reservation is not a send yet")
+        history.settle(
+            [(id: "m-1", identity: "u-1", delivered: true), (id: "m-2", identity: "u-1", delivered: false),
+             (id: "m-3", identity: "u-2", delivered: false), (id: "unknown", identity: "u-3", delivered: true)], now: 300)
+        let sends = try history.sends(identities: ["u-1", "u-2", "u-3"], now: 400)
+        XCTAssertEqual(sends["u-1"]?.map(\.channel), ["email"])
+        XCTAssertEqual(sends["u-1"]?.map(\.at), [300], "a delivered message counts from its outcome")
+        XCTAssertTrue(sends["u-2"]?.isEmpty ?? true, "a failed message frees its place")
+        XCTAssertNil(sends["u-3"], "only reserved messages become sends")
+        try history.write(now: 300, force: true)
+        XCTAssertEqual(try store.sent(identities: ["u-1", "u-2"], since: 0).values.map(\.count), [1])
+    }
+
     func testSendsCountFromMemoryUntilWrittenThenFromTheStore() throws {
         let directory = directory()
         let store = try SuppressionStore(directory: directory)
         let history = SendHistory(store: store, window: 60_000, now: 1_000)
-        history.record([(identity: "u-1", channel: "email", at: 1_000), (identity: "u-1", channel: "push", at: 1_100)])
+        deliver(history, "u-1", on: "email", at: 1_000)
+        deliver(history, "u-1", on: "push", at: 1_100)
         XCTAssertEqual(try history.sends(identities: ["u-1", "u-2"], now: 1_200)["u-1"]?.map(\.channel), ["email", "push"])
         XCTAssertNil(try history.sends(identities: ["u-2"], now: 1_200)["u-2"])
         XCTAssertTrue(history.hasWaiting)
@@ -36,7 +65,8 @@ final class SendHistoryTests: XCTestCase {
     func testWindowLeavesOutOldSendsAndForceWritesAtOnce() throws {
         let store = try SuppressionStore(directory: directory())
         let history = SendHistory(store: store, window: 10_000, now: 0)
-        history.record([(identity: "u-1", channel: "email", at: 0), (identity: "u-1", channel: "email", at: 8_000)])
+        deliver(history, "u-1", on: "email", at: 0)
+        deliver(history, "u-1", on: "email", at: 8_000)
         XCTAssertEqual(try history.sends(identities: ["u-1"], now: 12_000)["u-1"]?.map(\.at), [8_000])
         try history.write(now: 8_000, force: true)
         XCTAssertFalse(history.hasWaiting)
@@ -46,7 +76,7 @@ final class SendHistoryTests: XCTestCase {
     func testAClockSteppedBackDoesNotHoldSendsInMemory() throws {
         let store = try SuppressionStore(directory: directory())
         let history = SendHistory(store: store, window: 60_000, now: 10_000)
-        history.record([(identity: "u-1", channel: "email", at: 10_000)])
+        deliver(history, "u-1", on: "email", at: 10_000)
         try history.write(now: 10_100)
         XCTAssertTrue(history.hasWaiting)
         try history.write(now: 4_000)
@@ -58,7 +88,7 @@ final class SendHistoryTests: XCTestCase {
         let directory = directory()
         let store = try SuppressionStore(directory: directory)
         let history = SendHistory(store: store, window: 60_000, now: 0)
-        history.record([(identity: "u-1", channel: "email", at: 0)])
+        deliver(history, "u-1", on: "email", at: 0)
         // Another connection moves the table away, so the write fails the way a broken database would.
         let other = try DatabaseQueue(path: directory + "/policy.sqlite")
         try other.write { try $0.execute(sql: "ALTER TABLE sent RENAME TO sent_away") }
