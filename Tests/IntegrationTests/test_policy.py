@@ -139,10 +139,11 @@ def test_frequency_cap_across_channels(make_daemon, make_smtp, tmp_path):
 
 
 def test_frequency_cap_counts_a_message_still_in_flight(make_daemon, make_receiver, tmp_path):
-    """max = 1 per day: while the first marketing message is still being sent on one channel (a slow receiver),
-    a second to the same person on another channel is capped; once the first fails (410), it no longer counts
-    and a third goes out."""
-    receiver = make_receiver({"ids": {"slow": [410]}}, delay_ms=3000)
+    """max = 1 per day: while the first marketing message is still being sent on one channel (a receiver that
+    answers after 5 s), a second to the same person on another channel is held (`capped` with a retry_at: it is
+    over the cap only through a message whose outcome is not known yet). The first then fails (410), which frees
+    its place: a third goes out."""
+    receiver = make_receiver({"ids": {"slow": [410]}}, delay_ms=5000)
     outbox = tmp_path / "out"
     daemon = make_daemon([webhook_channel(receiver), file_channel(outbox, name="archive")],
                          policy={"frequency_cap": [{"max": 1, "per": "1d"}]})
@@ -153,8 +154,15 @@ def test_frequency_cap_counts_a_message_still_in_flight(make_daemon, make_receiv
     wait_for(lambda: daemon.queue_counts().get(("webhook", "inflight")) == 1, 30, "the first message in flight")
     drop(daemon.spool, "second", message("second", channel="archive", to=person, content=content))
     wait_for(lambda: daemon.events("capped", id="second"), 30, lambda: f"second capped: {daemon.events()}")
-    assert not receiver.requests("slow"), "the first message was still in flight when the second was capped"
+    [held] = daemon.events("capped", id="second")
+    assert held.get("retry_at"), f"over the cap only through a message in flight, it waits: {held}"
+    assert daemon.queue_counts().get(("archive", "deferred")) == 1
+
     wait_for(lambda: daemon.events("failed", id="slow"), 30, lambda: f"slow failed: {daemon.events()}")
+    [answered] = receiver.requests("slow")
+    held_at = datetime.fromisoformat(held["ts"].replace("Z", "+00:00")).timestamp()
+    assert held_at < answered["t"], "the second was held while the first was still in flight"
+    # The 410 suppresses u-7 for the webhook channel's kind only; the archive (file) channel may still send.
     drop(daemon.spool, "third", message("third", channel="archive", to=person, content=content))
     wait_for(lambda: daemon.events("delivered", id="third"), 30, lambda: f"third delivered: {daemon.events()}")
     assert sorted(p.name for p in outbox.iterdir()) == ["third.json"]

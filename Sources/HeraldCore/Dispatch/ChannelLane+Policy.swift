@@ -71,28 +71,28 @@ extension ChannelLane {
     /// reservations of the batch: delivered marketing becomes a send, anything else frees its place.
     func remember(_ sent: some Sequence<(Message, Outcome)>, policy: LanePolicy, now: Int64) {
         var suppress: [SuppressionStore.Entry] = []
-        var settled: [(id: String, identity: String, delivered: Bool)] = []
+        var settled: [(id: String, identity: String, channel: String, delivered: Bool)] = []
         for (message, outcome) in sent {
             if case .recipientInvalid(let reply) = outcome,
                 let entry = policy.autoSuppression(message, reply: reply, channel: channel.name, now: now)
             {
                 suppress.append(entry)
             }
-            if let identity = message.to.identity {
-                if case .delivered = outcome {
-                    settled.append((message.id, identity, true))
-                } else {
-                    settled.append((message.id, identity, false))
-                }
+            if policy.gate.history != nil, message.category == .marketing, let identity = message.to.identity {
+                let delivered = if case .delivered = outcome { true } else { false }
+                settled.append((message.id, identity, channel.name, delivered))
             }
         }
         policy.gate.history?.settle(settled, now: now)
         shared.recorder.submit(suppress)
     }
 
-    /// Messages that passed the policy but are not sent now (held by their domain's rate) free their cap places.
+    /// Messages that passed the policy but are not sent (held by their domain's rate, or cut off by shutdown) free
+    /// their cap places.
     func release(_ held: [Message], policy: LanePolicy) {
-        policy.gate.history?.settle(
-            held.compactMap { message in message.to.identity.map { (message.id, $0, false) } }, now: Clock.nowMillis())
+        guard let history = policy.gate.history else { return }
+        history.settle(
+            held.compactMap { message in message.to.identity.map { (message.id, $0, channel.name, false) } },
+            now: Clock.nowMillis())
     }
 }

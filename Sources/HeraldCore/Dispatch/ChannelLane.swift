@@ -151,7 +151,10 @@ final class ChannelLane: Sendable {
         if !ready.isEmpty {
             let started = ContinuousClock.now
             var outcomes = await channel.plugin.deliver(ready.map(\.0))
-            if Task.isCancelled { return }  // shutdown: the rows stay in flight and are requeued
+            if Task.isCancelled {  // shutdown: the rows stay in flight and are requeued
+                if let policy { release(ready.map(\.2), policy: policy) }
+                return
+            }
             let latency = Int64((ContinuousClock.now - started).seconds * 1000)
             if outcomes.count != ready.count {
                 shared.logger.error(

@@ -37,52 +37,53 @@ struct PolicyGate: Sendable {
         kind == "email" ? recipient.email : recipient.identity
     }
 
+    /// How long a message over its cap only through messages still being sent waits for their outcomes.
+    static let inFlightWait: Int64 = 30_000
+
     func evaluate(_ messages: [Message], now: Int64) -> [Verdict] {
         let addresses = messages.map { address(of: $0.to).map { SuppressionStore.normalize(kind: kind, $0) } }
         let suppressed: [String: SuppressionStore.Entry]
-        var sent: [String: [(channel: String, at: Int64)]] = [:]
         do {
             suppressed = try store.lookup(normalized: addresses.compactMap { $0.map { (kind: kind, address: $0) } })
-            if frequencyCap != nil, let history {
-                sent = try history.sends(
-                    identities: messages.lazy.filter { $0.category == .marketing }.compactMap(\.to.identity), now: now)
-            }
         } catch {
             return messages.map { _ in .unavailable(until: now + 30_000, reason: "policy store: \(error)") }
         }
-        var counted: [String: Int] = [:]
-        var reservations: [SendHistory.Reservation] = []
-        // Passed marketing counts as sent from now until its outcome, for every other batch's check.
-        defer { history?.reserve(reservations) }
-        return zip(messages, addresses).map { message, address -> Verdict in
+        var verdicts: [Verdict] = []
+        var capped: [(index: Int, id: String, identity: String)] = []
+        for (index, (message, address)) in zip(messages, addresses).enumerated() {
             let marketing = message.category == .marketing
             if !suppressed.isEmpty, let address,
                 let entry = suppressed[SuppressionStore.lookupKey(kind: kind, normalized: address)],
                 marketing || entry.reason.stopsTransactional
             {
-                return .suppressed(entry)
+                verdicts.append(.suppressed(entry))
+            } else if marketing, let until = quietHours?(now, message.to.timezone) {
+                verdicts.append(.quiet(until: until))
+            } else {
+                if marketing, let identity = message.to.identity { capped.append((index, message.id, identity)) }
+                verdicts.append(.pass)
             }
-            guard marketing else { return .pass }
-            if let until = quietHours?(now, message.to.timezone) { return .quiet(until: until) }
-            if let frequencyCap, history != nil, let identity = message.to.identity {
-                // Messages passed earlier in this same batch count too, or a batch could overshoot the cap. Batches
-                // in flight elsewhere count through their reservations; only two batches checked at the very same
-                // moment (between one's history read and its reservations) can overshoot a cap by a message.
-                let before = counted[identity] ?? 0
-                counted[identity] = before + 1
-                // Every cap allows at least one message, so a recipient with no sends passes without a check.
-                guard before > 0 || sent[identity] != nil else {
-                    reservations.append((message.id, identity, channel, now))
-                    return .pass
-                }
-                let earlier = (sent[identity] ?? []) + Array(repeating: (channel: channel, at: now), count: before)
-                if case .capped(let rule, let freeAt) = frequencyCap(channel, earlier, now) {
-                    counted[identity] = before
-                    return .capped(rule: rule, until: deferOnCap ? freeAt : nil)
-                }
-                reservations.append((message.id, identity, channel, now))
-            }
-            return .pass
         }
+        guard let frequencyCap, let history, !capped.isEmpty else { return verdicts }
+        let admissions: [SendHistory.Admission]
+        do {
+            // Earlier messages of this batch count for later ones: each is reserved as it passes.
+            admissions = try history.admit(
+                capped.map { (id: $0.id, identity: $0.identity) }, channel: channel, now: now,
+                check: { frequencyCap(channel, $0, now) })
+        } catch {
+            for candidate in capped { verdicts[candidate.index] = .unavailable(until: now + 30_000, reason: "policy store: \(error)") }
+            return verdicts
+        }
+        for (candidate, admission) in zip(capped, admissions) {
+            switch admission {
+            case .pass: break
+            case .capped(let rule, let freeAt): verdicts[candidate.index] = .capped(rule: rule, until: deferOnCap ? freeAt : nil)
+            case .waitForInFlight(let rule):
+                verdicts[candidate.index] = .capped(
+                    rule: "\(rule), counting messages to this recipient still being sent", until: now + Self.inFlightWait)
+            }
+        }
+        return verdicts
     }
 }

@@ -1,0 +1,83 @@
+/// What `SendHistory` holds in memory, under its lock: delivered marketing not yet written to the store, the batch
+/// being written, and the messages that passed the cap and are still being sent (reservations). A value type
+/// with no I/O, so every cap decision made under the lock is a pure function of it and the rows read from the store.
+struct PendingSends {
+    typealias Sends = [(channel: String, at: Int64)]
+
+    /// Delivered sends not written yet, by identity, and how many.
+    var waiting: [String: Sends] = [:]
+    var count = 0
+    /// When the oldest waiting send was recorded (ms).
+    var since: Int64 = 0
+    /// The batch being written: still counted from memory until its commit is done.
+    var writing: [String: Sends] = [:]
+    /// After a failed write, no other is tried before this (ms), however many sends wait; except at stop.
+    var retryAt: Int64 = .min
+    /// Bumped when a write starts and when it ends: a store read that spans a change is read again.
+    var generation = 0
+    /// Messages that passed the cap and are being sent, by identity; `id` is the message's queue id.
+    var reserved: [String: [(id: String, channel: String, at: Int64)]] = [:]
+
+    mutating func append(identity: String, channel: String, at: Int64) {
+        if count == 0 { since = at }
+        waiting[identity, default: []].append((channel, at))
+        count += 1
+    }
+
+    /// An identity's delivered sends since `since`: `stored` (read from the store) plus memory. Rows of the batch
+    /// being written that the store already holds are taken out once each, so they count once.
+    func delivered(_ identity: String, stored: Sends, since: Int64) -> Sends {
+        var result = stored
+        for send in writing[identity] ?? [] {
+            if let index = result.firstIndex(where: { $0.channel == send.channel && $0.at == send.at }) {
+                result.remove(at: index)
+            }
+        }
+        result += (writing[identity] ?? []) + (waiting[identity] ?? [])
+        return result.filter { $0.at >= since }
+    }
+
+    func inFlight(_ identity: String, since: Int64) -> Sends {
+        (reserved[identity] ?? []).filter { $0.at >= since }.map { (channel: $0.channel, at: $0.at) }
+    }
+
+    /// Decides each candidate in order against its identity's delivered and in-flight messages, reserving those
+    /// that pass, so a later candidate (in this batch or any other) counts them.
+    mutating func admit(
+        _ candidates: [(id: String, identity: String)], channel: String, now: Int64, since: Int64, stored: [String: Sends],
+        check: (Sends) -> PolicyGate.CapCheck
+    ) -> [SendHistory.Admission] {
+        var done: [String: Sends] = [:]
+        for identity in Set(candidates.map(\.identity)) {
+            done[identity] = delivered(identity, stored: stored[identity] ?? [], since: since)
+        }
+        return candidates.map { candidate in
+            let history = done[candidate.identity] ?? []
+            let flying = inFlight(candidate.identity, since: since)
+            // Every cap allows at least one message, so a recipient with no messages at all passes unchecked.
+            if !history.isEmpty || !flying.isEmpty, case .capped(let rule, let freeAt) = check(history + flying) {
+                if !flying.isEmpty, case .pass = check(history) { return .waitForInFlight(rule: rule) }
+                return .capped(rule: rule, freeAt: freeAt)
+            }
+            reserve(id: candidate.id, identity: candidate.identity, channel: channel, at: now)
+            return .pass
+        }
+    }
+
+    /// One reservation per message id: a second for the same id replaces the first.
+    mutating func reserve(id: String, identity: String, channel: String, at: Int64) {
+        var held = reserved[identity] ?? []
+        held.removeAll { $0.id == id }
+        held.append((id, channel, at))
+        reserved[identity] = held
+    }
+
+    /// Ends a message's reservation, if it has one; a delivered message becomes a waiting send either way.
+    mutating func settle(id: String, identity: String, channel: String, delivered: Bool, now: Int64) {
+        if var held = reserved[identity] {
+            held.removeAll { $0.id == id }
+            reserved[identity] = held.isEmpty ? nil : held
+        }
+        if delivered { append(identity: identity, channel: channel, at: now) }
+    }
+}
