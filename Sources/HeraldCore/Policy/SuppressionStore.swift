@@ -35,7 +35,8 @@ public final class SuppressionStore: Sendable {
     }
 
     public let path: String
-    private let pool: DatabasePool
+    /// Internal, not private: the send history's queries (`SuppressionStore+Sends.swift`) share it.
+    let pool: DatabasePool
 
     public init(directory: String) throws {
         path = directory + "/policy.sqlite"
@@ -59,7 +60,7 @@ public final class SuppressionStore: Sendable {
     }
 
     /// When sends were last pruned (ms): at most once a minute, not on every batch.
-    private let lastPrune = Atomic<Int64>(.min / 2)
+    let lastPrune = Atomic<Int64>(.min / 2)
 
     /// Lower-cased and trimmed for email; other kinds (tokens, ids) are case-sensitive and only trimmed. Runs for
     /// every message the policy sees, so it trims by hand: Foundation's `trimmingCharacters(in:)` bridges through
@@ -152,7 +153,7 @@ public final class SuppressionStore: Sendable {
         }
     }
 
-    private static func jsonArray(_ texts: some Sequence<String>) -> String {
+    static func jsonArray(_ texts: some Sequence<String>) -> String {
         var writer = JSONWriter()
         writer.value(.array(texts.map { .string($0) }))
         return String(decoding: writer.bytes, as: UTF8.self)
@@ -170,37 +171,5 @@ public final class SuppressionStore: Sendable {
         Entry(
             kind: row[0], address: row[1], reason: Reason(rawValue: row[2]) ?? .manual, source: row[3],
             createdAt: row[4])
-    }
-
-    /// Remembers delivered marketing messages for frequency caps, and (at most once a minute) forgets those older
-    /// than `keepSince`.
-    public func recordSent(_ sends: [(identity: String, channel: String, at: Int64)], now: Int64, keepSince: Int64) throws {
-        guard !sends.isEmpty else { return }
-        let prune = lastPrune.load(ordering: .relaxed) + 60_000 <= now
-        try pool.write { db in
-            let statement = try db.cachedStatement(sql: "INSERT INTO sent (identity, channel, at) VALUES (?, ?, ?)")
-            for send in sends { try statement.execute(arguments: [send.identity, send.channel, send.at]) }
-            if prune { try db.execute(sql: "DELETE FROM sent WHERE at < ?", arguments: [keepSince]) }
-        }
-        if prune { lastPrune.store(now, ordering: .relaxed) }
-    }
-
-    /// Every identity with a send since `since`: what the recent-senders filter starts from.
-    public func identities(since: Int64) throws -> [String] {
-        try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT identity FROM sent WHERE at >= ?", arguments: [since]) }
-    }
-
-    /// Each identity's sends since `since`, for the cap check of one batch: one statement for the batch.
-    public func sent(identities: Set<String>, since: Int64) throws -> [String: [(channel: String, at: Int64)]] {
-        guard !identities.isEmpty else { return [:] }
-        return try pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT identity, channel, at FROM sent WHERE identity IN (SELECT value FROM json_each(?)) AND at >= ?")
-            var result: [String: [(channel: String, at: Int64)]] = [:]
-            for row in try Row.fetchAll(statement, arguments: [Self.jsonArray(identities), since]) {
-                result[row[0], default: []].append((channel: row[1], at: row[2]))
-            }
-            return result
-        }
     }
 }
