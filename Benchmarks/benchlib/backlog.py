@@ -15,7 +15,7 @@ from benchlib.report import report_wait
 from benchlib.spool import rename_messages, write_messages
 
 
-def queue_while_paused(directory, args, cleanup, port, extra, suppressions=0):
+def queue_while_paused(directory, args, cleanup, port, extra, suppressions=0, people=None):
     """Queues N messages for the paused webhook channel (and imports `suppressions` addresses), then rewrites the
     config unpaused for the caller's restart: (config, counter, timeout), or None when intake fell short."""
     n = args.messages
@@ -33,7 +33,7 @@ def queue_while_paused(directory, args, cleanup, port, extra, suppressions=0):
     timeout = args.timeout or 60 + n / 500
     herald = Herald(args.herald, config, cleanup)
     herald.wait_ready(30)
-    write_messages(f"{spool}/tmp", "b", 0, n, "webhook")
+    write_messages(f"{spool}/tmp", "b", 0, n, "webhook", people)
     started = time.monotonic()
     rename_messages(spool, "b", 0, n)
     accepted = counter.wait_for("accepted", n, timeout, herald, started)
@@ -45,11 +45,11 @@ def queue_while_paused(directory, args, cleanup, port, extra, suppressions=0):
     return config, counter, timeout
 
 
-def drain_rate(workdir, args, cleanup, port, name, extra, suppressions, cpu=None, profile=None):
+def drain_rate(workdir, args, cleanup, port, name, extra, suppressions, cpu=None, profile=None, people=None):
     """Delivery alone, in msgs/s: N queued while paused, then READY=1 -> N delivered after an unpaused restart.
     With a `cpu` list, appends the daemon's CPU time per delivered message (µs) for the same span; with a
     `profile` path, `perf record`s the drain there."""
-    queued = queue_while_paused(os.path.join(workdir, name), args, cleanup, port, extra, suppressions)
+    queued = queue_while_paused(os.path.join(workdir, name), args, cleanup, port, extra, suppressions, people)
     if queued is None:
         return None
     config, counter, timeout = queued

@@ -8,11 +8,12 @@ MESSAGE = ('{"id":"%s-%d","channel":"%s","to":{"email":"a%d@example.com"},"campa
            '"stage":"conversion","content":{"title":"Hi","body":"Your cart is waiting"}}\n')
 
 
-def write_messages(tmp_dir, prefix, start, count, channel):
-    """Writes message files tmp/PREFIX-i (not yet visible to Herald)."""
+def write_messages(tmp_dir, prefix, start, count, channel, people=None):
+    """Writes message files tmp/PREFIX-i (not yet visible to Herald), each to its own recipient, or with `people`
+    to that many recipients in turn."""
     for i in range(start, start + count):
         fd = os.open(f"{tmp_dir}/{prefix}-{i}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-        os.write(fd, (MESSAGE % (prefix, i, channel, i)).encode())
+        os.write(fd, (MESSAGE % (prefix, i, channel, i % people if people else i)).encode())
         os.close(fd)
 
 

@@ -45,11 +45,16 @@ def summary(results):
         row("delivery, no policy (msgs/s, median of 3)", fmt_rate(off), "")
         row("delivery, quiet hours + cap + 100k suppressed", fmt_rate(on), "within 10%",
             check(on, lambda v: off and v >= 0.9 * off) + ("  " + cost if cost else ""))
-        if "policy_cpu_on" in results:
-            cpu_off, cpu_on = results["policy_cpu_off"], results["policy_cpu_on"]
-            row("daemon CPU per message, no policy (µs)", f"{cpu_off:.0f}", "")
-            row("daemon CPU per message, with the policy (µs)", f"{cpu_on:.0f}", "",
-                f"{100 * (cpu_on - cpu_off) / cpu_off:+.0f}%" if cpu_off else "")
+        repeat = results.get("policy_repeat")
+        row("the same, each recipient mailed 10 times", fmt_rate(repeat), "",
+            f"{100 * (off - repeat) / off:.0f}% slower" if off and repeat else "")
+        cpu_off = results.get("policy_cpu_off")
+        for variant, label in (("off", "no policy"), ("on", "with the policy"), ("repeat", "policy, repeats")):
+            spent = results.get(f"policy_cpu_{variant}")
+            if spent is None:
+                continue
+            change = f"{100 * (spent - cpu_off) / cpu_off:+.0f}%" if cpu_off and variant != "off" else ""
+            row(f"daemon CPU per message, {label} (µs)", f"{spent:.0f}", "", change)
     if "intake" in results:
         rate = results.get("intake")
         note = f"{100 * rate / fs:.0f}% of Python fs" if rate and fs else ""

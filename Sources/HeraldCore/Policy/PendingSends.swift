@@ -17,6 +17,12 @@ struct PendingSends {
     var generation = 0
     /// Messages that passed the cap and are being sent, by identity; `id` is the message's queue id.
     var reserved: [String: [(id: String, channel: String, at: Int64)]] = [:]
+    /// The store's rows of identities checked lately (no entry: not read yet), kept exact as batches are written,
+    /// so a recipient mailed again and again costs one store read, not one per batch. Only this process writes
+    /// the table, so nothing else can make them stale.
+    var stored: [String: Sends] = [:]
+    /// Identities `stored` holds at most; past that it starts again empty.
+    static let storedLimit = 100_000
 
     mutating func append(identity: String, channel: String, at: Int64) {
         if count == 0 { since = at }
@@ -24,17 +30,35 @@ struct PendingSends {
         count += 1
     }
 
-    /// An identity's delivered sends since `since`: `stored` (read from the store) plus memory. Rows of the batch
-    /// being written that the store already holds are taken out once each, so they count once.
-    func delivered(_ identity: String, stored: Sends, since: Int64) -> Sends {
-        var result = stored
-        for send in writing[identity] ?? [] {
-            if let index = result.firstIndex(where: { $0.channel == send.channel && $0.at == send.at }) {
-                result.remove(at: index)
+    /// Keeps rows just read from the store (`rows`, for every identity in `read`, none for most). Rows of the
+    /// batch being written that the read already saw are taken out once each: that batch is added when its
+    /// write ends, so it counts once.
+    mutating func keep(_ rows: [String: Sends], read: some Sequence<String>) {
+        if stored.count >= Self.storedLimit { stored = [:] }
+        for identity in read {
+            var kept = rows[identity] ?? []
+            for send in writing[identity] ?? [] {
+                if let index = kept.firstIndex(where: { $0.channel == send.channel && $0.at == send.at }) {
+                    kept.remove(at: index)
+                }
             }
+            stored[identity] = kept
         }
-        result += (writing[identity] ?? []) + (waiting[identity] ?? [])
-        return result.filter { $0.at >= since }
+    }
+
+    /// The batch that was being written is in the store now: it joins the rows kept from it, minus those too old
+    /// for any cap.
+    mutating func written(since: Int64) {
+        for (identity, sends) in writing where stored[identity] != nil {
+            stored[identity] = (stored[identity] ?? []).filter { $0.at >= since } + sends
+        }
+        writing = [:]
+    }
+
+    /// An identity's delivered sends since `since`, written or not (the store's rows as kept, for identities the
+    /// caller has read or knows to have none).
+    func delivered(_ identity: String, since: Int64) -> Sends {
+        ((stored[identity] ?? []) + (writing[identity] ?? []) + (waiting[identity] ?? [])).filter { $0.at >= since }
     }
 
     func inFlight(_ identity: String, since: Int64) -> Sends {
@@ -44,13 +68,11 @@ struct PendingSends {
     /// Decides each candidate in order against its identity's delivered and in-flight messages, reserving those
     /// that pass, so a later candidate (in this batch or any other) counts them.
     mutating func admit(
-        _ candidates: [(id: String, identity: String)], channel: String, now: Int64, since: Int64, stored: [String: Sends],
+        _ candidates: [(id: String, identity: String)], channel: String, now: Int64, since: Int64,
         check: (Sends) -> PolicyGate.CapCheck
     ) -> [SendHistory.Admission] {
         var done: [String: Sends] = [:]
-        for identity in Set(candidates.map(\.identity)) {
-            done[identity] = delivered(identity, stored: stored[identity] ?? [], since: since)
-        }
+        for identity in Set(candidates.map(\.identity)) { done[identity] = delivered(identity, since: since) }
         return candidates.map { candidate in
             let history = done[candidate.identity] ?? []
             let flying = inFlight(candidate.identity, since: since)

@@ -11,7 +11,8 @@ import Synchronization
 /// then on: a message to the same person on another channel, checked while this one is still being sent, sees
 /// it. Its outcome then turns the reservation into a send or frees the place.
 ///
-/// The recent-senders filter spares the store read for identities not mailed inside the window.
+/// The recent-senders filter spares the store read for identities not mailed inside the window, and the rows
+/// read are kept (`PendingSends.stored`), so an identity is read at most once while it stays there.
 final class SendHistory: Sendable {
     enum Admission: Sendable, Equatable {
         case pass
@@ -53,8 +54,8 @@ final class SendHistory: Sendable {
         check: (PendingSends.Sends) -> PolicyGate.CapCheck
     ) throws -> [Admission] {
         guard !candidates.isEmpty else { return [] }
-        let admissions = try withStoreRows(candidates.map(\.identity), now: now) { pending, stored in
-            pending.admit(candidates, channel: channel, now: now, since: now - window, stored: stored, check: check)
+        let admissions = try withStoreRows(candidates.map(\.identity), now: now) { pending in
+            pending.admit(candidates, channel: channel, now: now, since: now - window, check: check)
         }
         for (candidate, admission) in zip(candidates, admissions) where admission == .pass {
             recent?.insert(candidate.identity, now: now)
@@ -81,32 +82,33 @@ final class SendHistory: Sendable {
     func sends(identities: some Sequence<String>, now: Int64) throws -> [String: PendingSends.Sends] {
         let since = now - window
         let identities = Array(identities)
-        return try withStoreRows(identities, now: now) { pending, stored in
+        return try withStoreRows(identities, now: now) { pending in
             var result: [String: PendingSends.Sends] = [:]
             for identity in Set(identities) {
-                let all = pending.delivered(identity, stored: stored[identity] ?? [], since: since)
-                    + pending.inFlight(identity, since: since)
+                let all = pending.delivered(identity, since: since) + pending.inFlight(identity, since: since)
                 if !all.isEmpty { result[identity] = all }
             }
             return result
         }
     }
 
-    /// Runs `body` under the lock with the store's rows for `identities` (those the filter cannot rule out), read
-    /// outside it; a read that overlapped the start or end of a write is read again, so memory and store agree.
-    private func withStoreRows<T>(
-        _ identities: [String], now: Int64, _ body: (inout PendingSends, [String: PendingSends.Sends]) -> T
-    ) throws -> T {
+    /// Runs `body` under the lock once the store's rows for `identities` are in memory: those the filter cannot
+    /// rule out and not read before are read outside the lock, and a read that overlapped the start or end of a
+    /// write is read again, so memory and store agree.
+    private func withStoreRows<T>(_ identities: [String], now: Int64, _ body: (inout PendingSends) -> T) throws -> T {
         let maybe = Set(identities.lazy.filter { self.recent?.mayContain($0, now: now) ?? true })
         var attempt = 0
         while true {
             attempt += 1
-            let generation = pending.withLock { $0.generation }
-            let stored = maybe.isEmpty ? [:] : try store.sent(identities: maybe, since: now - window)
+            let (generation, unread) = pending.withLock { pending in
+                (pending.generation, maybe.filter { pending.stored[$0] == nil })
+            }
+            let rows = unread.isEmpty ? [:] : try store.sent(identities: unread, since: now - window)
             let result = pending.withLock { pending -> T? in
                 // The last attempt goes ahead regardless: at worst a send of the overlapping write counts twice.
                 guard pending.generation == generation || attempt == Self.readAttempts else { return nil }
-                return body(&pending, stored)
+                pending.keep(rows, read: unread)
+                return body(&pending)
             }
             if let result { return result }
         }
@@ -152,7 +154,7 @@ final class SendHistory: Sendable {
             throw error
         }
         pending.withLock {
-            $0.writing = [:]
+            $0.written(since: now - window)
             $0.retryAt = .min
             $0.generation += 1
         }

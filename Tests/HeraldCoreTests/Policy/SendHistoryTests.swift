@@ -56,6 +56,20 @@ final class SendHistoryTests: XCTestCase {
         XCTAssertEqual(try store.sent(identities: ["u-1", "u-2"], since: 0).mapValues(\.count), ["u-1": 1])
     }
 
+    func testAnIdentityReadOnceStaysExactAcrossWrites() throws {
+        let directory = directory()
+        let store = try SuppressionStore(directory: directory)
+        let history = SendHistory(store: store, window: 60_000, now: 0)
+        try deliver(history, "u-1", on: "email", at: 0)
+        try history.write(now: 0, force: true)
+        XCTAssertEqual(try history.sends(identities: ["u-1"], now: 10)["u-1"]?.count, 1, "read from the store and kept")
+        try deliver(history, "u-1", on: "push", at: 20)
+        try history.write(now: 20, force: true)
+        XCTAssertEqual(try history.sends(identities: ["u-1"], now: 30)["u-1"]?.map(\.channel).sorted(), ["email", "push"])
+        let restarted = SendHistory(store: try SuppressionStore(directory: directory), window: 60_000, now: 40)
+        XCTAssertEqual(try restarted.sends(identities: ["u-1"], now: 40)["u-1"]?.count, 2, "the store agrees")
+    }
+
     func testADeliveredMessageWithoutAReservationStillCounts() throws {
         let history = SendHistory(store: try SuppressionStore(directory: directory()), window: 60_000, now: 0)
         history.settle([(id: "unknown", identity: "u-3", channel: "email", delivered: true)], now: 10)
