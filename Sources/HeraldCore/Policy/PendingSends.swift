@@ -21,7 +21,10 @@ struct PendingSends {
     /// so a recipient mailed again and again costs one store read, not one per batch. Only this process writes
     /// the table, so nothing else can make them stale.
     var stored: [String: Sends] = [:]
-    /// Identities `stored` holds at most; past that it starts again empty.
+    /// Rows read for identities with sends in the batch being written, for the current check only: whether the
+    /// read saw that batch is not known for sure, so they are not kept.
+    var transient: [String: Sends] = [:]
+    /// Identities `stored` holds at most; past that it starts again empty (after the check that filled it).
     static let storedLimit = 100_000
 
     mutating func append(identity: String, channel: String, at: Int64) {
@@ -30,20 +33,35 @@ struct PendingSends {
         count += 1
     }
 
-    /// Keeps rows just read from the store (`rows`, for every identity in `read`, none for most). Rows of the
-    /// batch being written that the read already saw are taken out once each: that batch is added when its
-    /// write ends, so it counts once.
-    mutating func keep(_ rows: [String: Sends], read: some Sequence<String>) {
-        if stored.count >= Self.storedLimit { stored = [:] }
-        for identity in read {
+    /// Takes rows just read from the store (`rows`, for every identity in `read`; none for most), which must not
+    /// have overlapped the start or end of a write. Identities not in the batch being written are kept: their
+    /// rows cannot have changed. The others serve this check only, without the rows of that batch the read may
+    /// already have seen (it is counted from `writing`).
+    mutating func take(_ rows: [String: Sends], read: some Sequence<String>) {
+        for identity in read where stored[identity] == nil {
             var kept = rows[identity] ?? []
-            for send in writing[identity] ?? [] {
+            guard let batch = writing[identity] else {
+                stored[identity] = kept
+                continue
+            }
+            for send in batch {
                 if let index = kept.firstIndex(where: { $0.channel == send.channel && $0.at == send.at }) {
                     kept.remove(at: index)
                 }
             }
-            stored[identity] = kept
+            transient[identity] = kept
         }
+    }
+
+    /// Whether every one of `identities` has its store rows in memory (kept or for this check).
+    func holds(_ identities: some Sequence<String>) -> Bool {
+        identities.allSatisfy { stored[$0] != nil || transient[$0] != nil }
+    }
+
+    /// After a check: rows taken for it alone are dropped, and a full `stored` starts again.
+    mutating func checked() {
+        transient = [:]
+        if stored.count >= Self.storedLimit { stored = [:] }
     }
 
     /// The batch that was being written is in the store now: it joins the rows kept from it, minus those too old
@@ -55,10 +73,11 @@ struct PendingSends {
         writing = [:]
     }
 
-    /// An identity's delivered sends since `since`, written or not (the store's rows as kept, for identities the
+    /// An identity's delivered sends since `since`, written or not (the store's rows as taken, for identities the
     /// caller has read or knows to have none).
     func delivered(_ identity: String, since: Int64) -> Sends {
-        ((stored[identity] ?? []) + (writing[identity] ?? []) + (waiting[identity] ?? [])).filter { $0.at >= since }
+        let store = stored[identity] ?? transient[identity] ?? []
+        return (store + (writing[identity] ?? []) + (waiting[identity] ?? [])).filter { $0.at >= since }
     }
 
     func inFlight(_ identity: String, since: Int64) -> Sends {

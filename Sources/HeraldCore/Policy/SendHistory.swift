@@ -26,6 +26,9 @@ final class SendHistory: Sendable {
     static let writeBatch = 20_000
     /// A store read that overlaps a write is read again, this many times at most (writes are half a second apart).
     private static let readAttempts = 4
+    /// Rows this much older than a cap window are still read and kept: lanes take `now` at slightly different
+    /// moments (and clocks step), and a row one of them still counts must not have been dropped by another.
+    static let clockMargin: Int64 = 60_000
 
     /// How far back caps look (ms): the longest cap window.
     let window: Int64
@@ -94,23 +97,30 @@ final class SendHistory: Sendable {
 
     /// Runs `body` under the lock once the store's rows for `identities` are in memory: those the filter cannot
     /// rule out and not read before are read outside the lock, and a read that overlapped the start or end of a
-    /// write is read again, so memory and store agree.
+    /// write (or whose rows were dropped meanwhile) is read again. The last attempt reads under the lock, so no
+    /// write can start or end during it; it holds up the lanes for one read, which only a run of overlaps needs.
     private func withStoreRows<T>(_ identities: [String], now: Int64, _ body: (inout PendingSends) -> T) throws -> T {
         let maybe = Set(identities.lazy.filter { self.recent?.mayContain($0, now: now) ?? true })
-        var attempt = 0
-        while true {
-            attempt += 1
+        let since = now - window - Self.clockMargin
+        for _ in 1..<Self.readAttempts {
             let (generation, unread) = pending.withLock { pending in
                 (pending.generation, maybe.filter { pending.stored[$0] == nil })
             }
-            let rows = unread.isEmpty ? [:] : try store.sent(identities: unread, since: now - window)
+            let rows = unread.isEmpty ? [:] : try store.sent(identities: unread, since: since)
             let result = pending.withLock { pending -> T? in
-                // The last attempt goes ahead regardless: at worst a send of the overlapping write counts twice.
-                guard pending.generation == generation || attempt == Self.readAttempts else { return nil }
-                pending.keep(rows, read: unread)
+                guard pending.generation == generation else { return nil }
+                pending.take(rows, read: unread)
+                guard pending.holds(maybe) else { return nil }
+                defer { pending.checked() }
                 return body(&pending)
             }
             if let result { return result }
+        }
+        return try pending.withLock { pending in
+            let unread = maybe.filter { pending.stored[$0] == nil }
+            pending.take(unread.isEmpty ? [:] : try store.sent(identities: unread, since: since), read: unread)
+            defer { pending.checked() }
+            return body(&pending)
         }
     }
 
@@ -138,7 +148,7 @@ final class SendHistory: Sendable {
         guard let batch else { return }
         let rows = batch.flatMap { identity, sends in sends.map { (identity: identity, channel: $0.channel, at: $0.at) } }
         do {
-            try store.recordSent(rows, now: now, keepSince: now - window)
+            try store.recordSent(rows, now: now, keepSince: now - window - Self.clockMargin)
         } catch {
             pending.withLock { pending in
                 for (identity, sends) in pending.writing {
@@ -154,7 +164,7 @@ final class SendHistory: Sendable {
             throw error
         }
         pending.withLock {
-            $0.written(since: now - window)
+            $0.written(since: now - window - Self.clockMargin)
             $0.retryAt = .min
             $0.generation += 1
         }
