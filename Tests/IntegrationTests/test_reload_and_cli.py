@@ -104,3 +104,20 @@ def test_stats_and_tail(make_daemon, tmp_path):
     assert tail.returncode == 0
     assert sorted(json.loads(line)["id"] for line in tail.stdout.splitlines()) == ["s0", "s1", "s2"]
     assert daemon.stop() == 0
+
+
+def test_a_second_daemon_on_the_same_state_is_refused(make_daemon, herald_bin, tmp_path):
+    """One `herald run` per state directory: a second one exits at once, naming the lock and the holder's pid;
+    the CLI still works beside the running daemon, and after a stop the directory can be taken again."""
+    daemon = make_daemon([file_channel(tmp_path / "out")]).start()
+    second = subprocess.run([herald_bin, "run", "--config", str(daemon.config)], capture_output=True, text=True,
+                            timeout=30, stdin=subprocess.DEVNULL)
+    assert second.returncode != 0
+    assert "another herald run holds" in second.stderr and f"pid {daemon.proc.pid}" in second.stderr, second.stderr
+    assert daemon.cli("suppress", "list").returncode == 0, "CLI commands do not take the lock"
+    drop(daemon.spool, "m1", message("m1", channel="email", to={"email": "a@example.com"},
+                                     content={"subject": "S", "text": "t"}))
+    wait_for(lambda: daemon.events("delivered", id="m1"), 30, "the first daemon still delivers")
+    assert daemon.stop() == 0
+    daemon.start()
+    assert daemon.stop() == 0

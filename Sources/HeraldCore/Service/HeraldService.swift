@@ -44,8 +44,20 @@ public enum HeraldService {
         let layout = SpoolLayout(root: config.spool)
         let store: QueueStore
         let log: DeliveryLog
+        let lock: StateLock
         do {
             try layout.create()
+            try FileManager.default.createDirectory(atPath: config.state, withIntermediateDirectories: true)
+        } catch {
+            throw StartError.setup("cannot set up spool, state or log: \(error)")
+        }
+        do {
+            lock = try StateLock(directory: config.state)
+        } catch {
+            throw StartError.setup("\(error)")
+        }
+        defer { lock.release() }
+        do {
             store = try QueueStore(directory: config.state)
             log = try DeliveryLog(path: config.log.delivery, logger: logger)
         } catch {
