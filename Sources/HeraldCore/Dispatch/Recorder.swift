@@ -73,10 +73,8 @@ final class Recorder: Sendable {
             // Let a burst of outcomes gather into one transaction.
             try? await Task.sleep(for: .milliseconds(2))
             retrying = !flush()
-            if Task.isCancelled || (isDone() && buffer.withLock({ $0.isEmpty })) {
-                writePolicy(force: true)
-                return
-            }
+            // The sends still waiting for caps are written by `finish`, after the lanes' last outcomes.
+            if Task.isCancelled || (isDone() && buffer.withLock({ $0.isEmpty })) { return }
         }
     }
 

@@ -36,8 +36,10 @@ struct PendingSends {
     /// Takes rows just read from the store (`rows`, for every identity in `read`; none for most), which must not
     /// have overlapped the start or end of a write. Identities not in the batch being written are kept: their
     /// rows cannot have changed. The others serve this check only, without the rows of that batch the read may
-    /// already have seen (it is counted from `writing`).
+    /// already have seen (it is counted from `writing`). Rows taken for an earlier check, or an earlier attempt
+    /// at this one, are dropped first: the batch they left out may be in the store by now.
     mutating func take(_ rows: [String: Sends], read: some Sequence<String>) {
+        transient = [:]
         for identity in read where stored[identity] == nil {
             var kept = rows[identity] ?? []
             guard let batch = writing[identity] else {
@@ -58,7 +60,8 @@ struct PendingSends {
         identities.allSatisfy { stored[$0] != nil || transient[$0] != nil }
     }
 
-    /// After a check: rows taken for it alone are dropped, and a full `stored` starts again.
+    /// After a check: rows taken for it alone are dropped (not to be held in memory), and a full `stored` starts
+    /// again.
     mutating func checked() {
         transient = [:]
         if stored.count >= Self.storedLimit { stored = [:] }

@@ -49,7 +49,7 @@ struct PolicyGate: Sendable {
             return messages.map { _ in .unavailable(until: now + 30_000, reason: "policy store: \(error)") }
         }
         var verdicts: [Verdict] = []
-        var capped: [(index: Int, id: String, identity: String)] = []
+        var capCandidates: [(index: Int, id: String, identity: String)] = []
         for (index, (message, address)) in zip(messages, addresses).enumerated() {
             let marketing = message.category == .marketing
             if !suppressed.isEmpty, let address,
@@ -60,22 +60,22 @@ struct PolicyGate: Sendable {
             } else if marketing, let until = quietHours?(now, message.to.timezone) {
                 verdicts.append(.quiet(until: until))
             } else {
-                if marketing, let identity = message.to.identity { capped.append((index, message.id, identity)) }
+                if marketing, let identity = message.to.identity { capCandidates.append((index, message.id, identity)) }
                 verdicts.append(.pass)
             }
         }
-        guard let frequencyCap, let history, !capped.isEmpty else { return verdicts }
+        guard let frequencyCap, let history, !capCandidates.isEmpty else { return verdicts }
         let admissions: [SendHistory.Admission]
         do {
             // Earlier messages of this batch count for later ones: each is reserved as it passes.
             admissions = try history.admit(
-                capped.map { (id: $0.id, identity: $0.identity) }, channel: channel, now: now,
+                capCandidates.map { (id: $0.id, identity: $0.identity) }, channel: channel, now: now,
                 check: { frequencyCap(channel, $0, now) })
         } catch {
-            for candidate in capped { verdicts[candidate.index] = .unavailable(until: now + 30_000, reason: "policy store: \(error)") }
+            for candidate in capCandidates { verdicts[candidate.index] = .unavailable(until: now + 30_000, reason: "policy store: \(error)") }
             return verdicts
         }
-        for (candidate, admission) in zip(capped, admissions) {
+        for (candidate, admission) in zip(capCandidates, admissions) {
             switch admission {
             case .pass: break
             case .capped(let rule, let freeAt): verdicts[candidate.index] = .capped(rule: rule, until: deferOnCap ? freeAt : nil)

@@ -4,26 +4,26 @@ import Foundation
 /// keeps the cap history of recipients in memory on the ground that it alone writes it. An `flock(2)` on
 /// `STATE/run.lock`, held while the daemon runs: the kernel drops it when the process ends, so a crash leaves no
 /// stale lock. The CLI's commands do not take it; they may run beside the daemon.
-public final class StateLock: Sendable {
-    public let path: String
+final class StateLock: Sendable {
+    let path: String
     private let descriptor: Int32
 
-    public struct Held: Error, CustomStringConvertible {
-        public var path: String
+    struct Held: Error, CustomStringConvertible {
+        var path: String
         /// The holder's pid, as it wrote it in the file; nil when unreadable.
-        public var holder: String?
+        var holder: String?
 
-        public var description: String {
+        var description: String {
             "another herald run holds \(path)" + (holder.map { " (pid \($0))" } ?? "")
                 + "; one daemon per state directory"
         }
     }
 
-    public init(directory: String) throws {
+    init(directory: String) throws {
         path = directory + "/run.lock"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
-            throw StartFailure("cannot open \(path): \(String(cString: strerror(errno)))")
+            throw HeraldService.StartError.setup("cannot open \(path): \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
@@ -39,12 +39,7 @@ public final class StateLock: Sendable {
     }
 
     /// Lets the lock go before the process ends (the daemon calls it on its way out).
-    public func release() {
+    func release() {
         close(descriptor)
-    }
-
-    struct StartFailure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
     }
 }

@@ -29,6 +29,17 @@ final class PendingSendsTests: XCTestCase {
         }
     }
 
+    /// A check that is retried (or the next check) must not count rows taken for an earlier one: the batch those
+    /// left out may have been written since.
+    func testRowsForOneCheckAreDroppedByTheNextTake() {
+        var pending = PendingSends()
+        pending.writing = ["u-1": [(channel: "email", at: 100)]]
+        pending.take(["u-1": [(channel: "push", at: 50)]], read: ["u-1"])
+        XCTAssertTrue(pending.holds(["u-1"]))
+        pending.take([:], read: [])
+        XCTAssertFalse(pending.holds(["u-1"]), "read again, not taken from the last attempt")
+    }
+
     func testAKeptIdentityIsNotOverwrittenByAnOlderRead() {
         var pending = PendingSends()
         pending.take(["u-1": [(channel: "email", at: 10)]], read: ["u-1"])
