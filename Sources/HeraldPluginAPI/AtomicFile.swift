@@ -4,8 +4,9 @@ import Glibc
 import Musl
 #endif
 
-/// Writes a whole file or nothing: a temporary dot-file in the same directory, optionally fsync'd, then
-/// `rename(2)`. Readers (producers' tools, operators, the file channel's consumers) never see half a file.
+/// Writes a whole file or nothing: a temporary dot-file in the same directory, then `rename(2)`. Readers
+/// (producers' tools, operators, the file channel's consumers) never see half a file. With `sync`, the file is
+/// fsync'd before the rename and the directory after it, so the new name survives a power cut, not only a crash.
 public enum AtomicFile {
     public struct WriteError: Error, Sendable, CustomStringConvertible {
         public var path: String
@@ -48,5 +49,15 @@ public enum AtomicFile {
             unlink(temporary)
             throw error
         }
+        if sync { try syncDirectory(directory) }
+    }
+
+    /// Makes the directory's entries (a rename, a new name) durable: without it a synced file can vanish at a
+    /// power cut because its name was never written.
+    public static func syncDirectory(_ directory: String) throws(WriteError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw WriteError(path: directory, operation: "open directory", errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw WriteError(path: directory, operation: "fsync directory", errno: errno) }
     }
 }

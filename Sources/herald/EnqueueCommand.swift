@@ -34,7 +34,10 @@ struct EnqueueCommand: ParsableCommand {
             let name = file == "-" ? "stdin.json" : (file as NSString).lastPathComponent
             do {
                 let message = try decoder.decode(bytes, fileName: name)
-                let target = try SpoolDrop.drop(bytes, layout: layout, stem: message.id, sequence: index)
+                // The spool name differs from this file's name, so an id derived from it would differ too (and
+                // differ again on the next enqueue): the id derived here is written into the message.
+                let spooled = MessageDecoder.hasID(bytes) ? bytes : MessageDecoder.inserting(id: message.id, into: bytes)
+                let target = try SpoolDrop.drop(spooled, layout: layout, stem: message.id, sequence: index)
                 print("\(file): queued as \(message.id) (\(target))")
             } catch let error as IntakeError {
                 printError("\(file): \(error)")
@@ -60,6 +63,8 @@ enum SpoolDrop {
             unlink(source)
             throw SpoolError.io(path: layout.incoming + "/" + name, operation: "rename", errno: code)
         }
+        // "queued" is printed only once the new name would survive a power cut.
+        try AtomicFile.syncDirectory(layout.incoming)
         return "incoming/" + name
     }
 

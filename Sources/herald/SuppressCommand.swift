@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HeraldCore
 import HeraldPluginAPI
+import Logging
 
 /// `herald suppress add|remove|list|import`: the operator's hands on the suppression list the daemon checks before
 /// every send (policy.sqlite under the state directory; safe while the daemon runs).
@@ -37,13 +38,26 @@ struct SuppressCommand: ParsableCommand {
         @Argument(help: "Addresses to remove.") var addresses: [String]
 
         func run() throws {
-            let store = try SuppressionStore(directory: try options.load().state)
+            let config = try options.load()
+            let store = try SuppressionStore(directory: config.state)
+            let log = try DeliveryLog(path: config.log.delivery, logger: Logger(label: "herald.suppress"))
+            let mask = RecipientMask(full: config.log.fullRecipients)
             var missing = 0
             for address in addresses {
-                if try store.remove(kind: kind, address: address) { print("removed \(address)") } else {
+                let lifted = try store.remove(kind: kind, address: address)
+                guard !lifted.isEmpty else {
                     printError("\(address): not suppressed")
                     missing += 1
+                    continue
                 }
+                let reasons = lifted.map(\.rawValue).joined(separator: ", ")
+                // The only way an entry is lifted, so it leaves a trace where operators look.
+                log.write([
+                    LogEvent(
+                        ts: Clock.nowMillis(), event: .unsuppressed, to: mask.full ? address : RecipientMask.mask(address),
+                        code: kind, detail: "lifted by herald suppress remove (was: \(reasons))")
+                ])
+                print("removed \(address) (was: \(reasons))")
             }
             if missing > 0 { throw ExitCode.failure }
         }

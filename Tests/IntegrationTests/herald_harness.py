@@ -158,8 +158,9 @@ class Daemon:
             lines += ["[[channel]]"] + [f"{k} = {toml_value(v)}" for k, v in channel.items()]
         self.config.write_text("\n".join(lines) + "\n")
 
-    def start(self, env=None, wait_ready=True, timeout=30):
-        """Starts `herald run`; waits for READY=1 on a private NOTIFY_SOCKET unless the caller passes its own."""
+    def start(self, env=None, wait_ready=True, timeout=30, prefix=()):
+        """Starts `herald run` (behind `prefix`, e.g. strace); waits for READY=1 on a private NOTIFY_SOCKET unless
+        the caller passes its own."""
         environment = dict(os.environ)
         environment.pop("NOTIFY_SOCKET", None)
         environment.pop("WATCHDOG_USEC", None)
@@ -168,12 +169,22 @@ class Daemon:
             environment["NOTIFY_SOCKET"] = self.notify.path
         environment.update(env or {})
         self._stderr = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen([self.binary, "run", "--config", str(self.config)], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([*prefix, self.binary, "run", "--config", str(self.config)], stdin=subprocess.DEVNULL,
                                      stdout=self._stderr, stderr=self._stderr, env=environment)
         if wait_ready and self.notify:
             wait_for(lambda: self._check_alive() and any("READY=1" in m for m in self.notify.poll()), timeout,
                      "READY=1 from herald run")
+        # Behind a prefix, signals go to herald itself, not to the tracer.
+        self.herald_pid = wait_for(lambda: self._child_pid(), 10, "herald under its prefix") if prefix else None
         return self
+
+    def _child_pid(self):
+        self._check_alive()
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        except FileNotFoundError:
+            return None
+        return int(children[0]) if children else None
 
     def _check_alive(self):
         if self.proc.poll() is not None:
@@ -187,7 +198,10 @@ class Daemon:
     def stop(self, timeout=30):
         """SIGTERM (graceful drain) and wait; returns the exit code."""
         if self.alive:
-            self.proc.send_signal(signal.SIGTERM)
+            if getattr(self, "herald_pid", None):
+                os.kill(self.herald_pid, signal.SIGTERM)
+            else:
+                self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -132,3 +132,23 @@ def test_enqueue_refuses_corpus_file(make_daemon, tmp_path, name):
     assert EXPECTED[name]["error"] in result.stderr
     incoming = daemon.spool / "incoming"
     assert not incoming.exists() or not list(incoming.iterdir())
+
+
+def test_a_name_that_is_not_utf8_is_rejected_not_left_behind(make_daemon, tmp_path):
+    """A `*.json` whose name is not valid UTF-8 is moved to rejected/ (bytes escaped as %XX) with bad_file_name."""
+    daemon = start(make_daemon, tmp_path)
+    raw = b"caf\xe9-\xff.json"
+    incoming = os.fsencode(daemon.spool / "incoming")
+    with open(os.path.join(os.fsencode(daemon.spool / "tmp"), raw), "wb") as f:
+        f.write(json.dumps(message("latin1", channel="email")).encode())
+    os.rename(os.path.join(os.fsencode(daemon.spool / "tmp"), raw), os.path.join(incoming, raw))
+    drop(daemon.spool, "after", message("after", channel="email"))
+    wait_for(lambda: daemon.events("rejected"), 15, "the badly named file rejected")
+    assert os.listdir(incoming) == [], "the file was left in incoming/"
+    rejected = daemon.spool / "rejected"
+    assert sorted(p.name for p in rejected.iterdir()) == ["caf%E9-%FF.error.json", "caf%E9-%FF.json"]
+    error = json.loads((rejected / "caf%E9-%FF.error.json").read_text())
+    assert error["error"] == "bad_file_name" and error["file"] == "caf%E9-%FF.json" and error["field"] is None
+    assert daemon.events("rejected")[0]["file"] == "caf%E9-%FF.json"
+    wait_for(lambda: daemon.events("delivered", "after"), 15, "a good file still delivered")
+    assert not daemon.events("accepted", "latin1")

@@ -121,3 +121,42 @@ def test_a_second_daemon_on_the_same_state_is_refused(make_daemon, herald_bin, t
     assert daemon.stop() == 0
     daemon.start()
     assert daemon.stop() == 0
+
+
+def test_enqueue_without_id_prints_the_id_used_and_a_second_copy_is_a_duplicate(make_daemon, tmp_path):
+    """`herald enqueue` of a message without `id`: the printed id is the daemon's, and the same file again is
+    `duplicate`, not a second delivery."""
+    outbox = tmp_path / "outbox"
+    daemon = make_daemon([file_channel(outbox)])
+    daemon.start()
+    body = message("x", channel="email")
+    del body["id"]
+    source = tmp_path / "welcome.json"
+    source.write_text(json.dumps(body, indent=2))
+    printed = []
+    for _ in range(2):
+        result = daemon.cli("enqueue", str(source))
+        assert result.returncode == 0, result.stderr
+        printed.append(result.stdout.split(" queued as ")[1].split(" ")[0])
+    assert printed[0] == printed[1] and printed[0].startswith("welcome-")
+    wait_for(lambda: daemon.events("duplicate"), 15, lambda: f"a duplicate: {daemon.events()}")
+    assert daemon.ids("accepted") == [printed[0]]
+    assert daemon.ids("duplicate") == [printed[0]]
+    wait_for(lambda: daemon.ids("delivered") == [printed[0]], 15, "the one delivery")
+    assert sorted(p.name for p in outbox.iterdir()) == [printed[0] + ".json"]
+    assert daemon.stop() == 0
+
+
+def test_suppress_remove_is_logged_and_reports_every_reason(make_daemon, tmp_path):
+    """A one-click unsubscribe never weakens a hard bounce; `herald suppress remove` lifts both and logs it."""
+    daemon = make_daemon([file_channel(tmp_path / "outbox")])
+    assert daemon.cli("suppress", "add", "--reason", "hard_bounce", "ana@example.com").returncode == 0
+    assert daemon.cli("suppress", "add", "--reason", "unsubscribed", "ana@example.com").returncode == 0
+    listed = daemon.cli("suppress", "list").stdout
+    assert "ana@example.com\thard_bounce" in listed and "ana@example.com\tunsubscribed" in listed
+    removed = daemon.cli("suppress", "remove", "ana@example.com")
+    assert removed.returncode == 0 and "was: hard_bounce, unsubscribed" in removed.stdout
+    [event] = daemon.events("unsuppressed")
+    assert event["code"] == "email" and event["to"] == "ana@example.com"
+    assert "hard_bounce" in event["detail"]
+    assert daemon.cli("suppress", "remove", "ana@example.com").returncode == 1

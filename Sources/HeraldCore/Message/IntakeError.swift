@@ -15,6 +15,8 @@ public struct IntakeError: Error, Sendable, Equatable, CustomStringConvertible {
         case notRegularFile = "not_regular_file"
         case notPermitted = "not_permitted"
         case unreadable = "unreadable"
+        /// The file's name is not valid UTF-8: it cannot be named in a log line or a message id as it is.
+        case badFileName = "bad_file_name"
     }
 
     public var code: Code

@@ -16,6 +16,18 @@ public final class SuppressionStore: Sendable {
 
         /// Unsubscribing stops marketing only; every other reason stops transactional mail too.
         public var stopsTransactional: Bool { self != .unsubscribed }
+
+        /// Which reason an address is reported under when it has several: a reason that stops everything always
+        /// outranks `unsubscribed`, and an operator's word outranks what a peer said.
+        public var strength: Int {
+            switch self {
+            case .unsubscribed: 0
+            case .tokenInvalid: 1
+            case .hardBounce: 2
+            case .complaint: 3
+            case .manual: 4
+            }
+        }
     }
 
     public struct Entry: Sendable, Equatable {
@@ -40,7 +52,8 @@ public final class SuppressionStore: Sendable {
 
     public init(directory: String) throws {
         path = directory + "/policy.sqlite"
-        pool = try StateDatabase.open(directory: directory, file: "policy.sqlite")
+        // Every write here is answered to someone (an unsubscribe's 200, the CLI's line, a log line): on disk first.
+        pool = try StateDatabase.open(directory: directory, file: "policy.sqlite", synchronous: .full)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -55,6 +68,19 @@ public final class SuppressionStore: Sendable {
         // Pruning old sends by time needs its own index, or every prune scans the table.
         migrator.registerMigration("v2-sent-at") { db in
             try db.execute(sql: "CREATE INDEX sent_at ON sent(at)")
+        }
+        // One row per (address, reason): a later, weaker reason (an unsubscribe after a hard bounce) is kept beside
+        // the stronger one instead of replacing it, so suppression never weakens.
+        migrator.registerMigration("v3-suppression-reasons") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE suppression_reason (
+                        kind TEXT NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
+                        created_at INTEGER NOT NULL, PRIMARY KEY (kind, address, reason)) WITHOUT ROWID;
+                    INSERT INTO suppression_reason SELECT kind, address, reason, source, created_at FROM suppression;
+                    DROP TABLE suppression;
+                    ALTER TABLE suppression_reason RENAME TO suppression;
+                    """)
         }
         try migrator.migrate(pool)
     }
@@ -86,7 +112,8 @@ public final class SuppressionStore: Sendable {
         return String(scalars[start...end])
     }
 
-    /// Adds or replaces entries in one transaction; returns how many were new.
+    /// Adds entries in one transaction; returns how many addresses were not suppressed before. An address keeps
+    /// every reason it was given (the first time each was given); none replaces another.
     @discardableResult
     public func add(_ entries: [Entry]) throws -> Int {
         guard !entries.isEmpty else { return 0 }
@@ -94,9 +121,9 @@ public final class SuppressionStore: Sendable {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO suppression (kind, address, reason, source, created_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(kind, address) DO UPDATE SET reason = excluded.reason, source = excluded.source
+                    ON CONFLICT(kind, address, reason) DO NOTHING
                     """)
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM suppression WHERE kind = ? AND address = ?")
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM suppression WHERE kind = ? AND address = ? LIMIT 1")
             var added = 0
             for entry in entries {
                 let address = Self.normalize(kind: entry.kind, entry.address)
@@ -107,12 +134,14 @@ public final class SuppressionStore: Sendable {
         }
     }
 
-    public func remove(kind: String, address: String) throws -> Bool {
+    /// Lifts every reason of an address (only `herald suppress remove` calls this); returns the reasons lifted,
+    /// strongest first, empty when it was not suppressed.
+    public func remove(kind: String, address: String) throws -> [Reason] {
         try pool.write { db in
-            try db.execute(
-                sql: "DELETE FROM suppression WHERE kind = ? AND address = ?",
+            let reasons = try String.fetchAll(
+                db, sql: "DELETE FROM suppression WHERE kind = ? AND address = ? RETURNING reason",
                 arguments: [kind, Self.normalize(kind: kind, address)])
-            return db.changesCount > 0
+            return reasons.map { Reason(rawValue: $0) ?? .manual }.sorted { $0.strength > $1.strength }
         }
     }
 
@@ -146,7 +175,10 @@ public final class SuppressionStore: Sendable {
             for (kind, addresses) in byKind {
                 for row in try Row.fetchAll(statement, arguments: [kind, Self.jsonArray(addresses)]) {
                     let entry = Self.entry(row)
-                    found[Self.lookupKey(kind: entry.kind, normalized: entry.address)] = entry
+                    let key = Self.lookupKey(kind: entry.kind, normalized: entry.address)
+                    // Several reasons: the strongest decides.
+                    if let known = found[key], known.reason.strength >= entry.reason.strength { continue }
+                    found[key] = entry
                 }
             }
             return found

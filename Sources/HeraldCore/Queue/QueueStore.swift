@@ -52,9 +52,10 @@ public final class QueueStore: Sendable {
         return migrator
     }
 
-    /// Inserts new messages in one transaction; returns, per message, whether it was new (false: a duplicate id).
+    /// Inserts new messages in one transaction, on disk when this returns (intake unlinks the spool files next);
+    /// returns, per message, whether it was new (false: a duplicate id).
     public func insert(_ batch: [NewMessage]) throws -> [Bool] {
-        try pool.write { db in
+        try pool.writeDurably { db in
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO message (id, channel, state, priority, created_at, due_at, expires_at, campaign, stage,
@@ -218,9 +219,10 @@ public final class QueueStore: Sendable {
         }
     }
 
-    /// Failed or expired messages back to queued with a fresh attempt count; returns the ids requeued.
+    /// Failed messages back to queued with a fresh attempt count, on disk when this returns (their dead letters
+    /// are removed next); returns the ids requeued.
     public func requeue(ids: [String]?, now: Int64) throws -> [String] {
-        try pool.write { db in
+        try pool.writeDurably { db in
             let candidates: [String]
             if let ids {
                 candidates = try ids.filter { id in

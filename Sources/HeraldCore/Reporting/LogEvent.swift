@@ -8,6 +8,8 @@ public struct LogEvent: Sendable, Equatable {
         case fallback, requeued
         /// A channel stopped sending after a credentials error; the message waits.
         case paused
+        /// An operator lifted a suppression (`herald suppress remove`); `code` is the address kind.
+        case unsuppressed
     }
 
     public var ts: Int64

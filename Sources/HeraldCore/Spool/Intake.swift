@@ -95,11 +95,33 @@ public final class Intake: Service, Sendable {
         guard directory >= 0 else { return .done }  // as when the listing below cannot open it
         defer { close(directory) }
         var outcome = ScanOutcome.done
-        SpoolFile.forEachBatch(directory: incoming, size: settings.batch) { names in
+        var undecodable: [[UInt8]] = []
+        SpoolFile.forEachBatch(directory: incoming, size: settings.batch, undecodable: { undecodable.append($0) }) {
+            names in
             outcome = process(names, in: directory)
             return outcome == .done
         }
+        if !undecodable.isEmpty { rejectUndecodable(undecodable) }
         return outcome
+    }
+
+    /// Names that are not UTF-8 are never read: moved aside with the reason, like any other bad file.
+    private func rejectUndecodable(_ names: [[UInt8]]) {
+        let now = Clock.nowMillis()
+        var events: [LogEvent] = []
+        for raw in names {
+            do {
+                let target = try Rejects(layout: layout).rejectUndecodable(name: raw, at: now)
+                events.append(
+                    LogEvent(
+                        ts: now, event: .rejected, code: IntakeError.Code.badFileName.rawValue,
+                        detail: "the file name is not valid UTF-8", file: target))
+                logger.warning("rejected \(target): the file name is not valid UTF-8")
+            } catch {
+                logger.error("cannot move \(Rejects.escaped(raw)) to rejected/: \(error)")
+            }
+        }
+        log.write(events)
     }
 
     private func process(_ names: [String], in directory: Int32) -> ScanOutcome {

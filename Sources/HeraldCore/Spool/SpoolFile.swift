@@ -55,17 +55,25 @@ public enum SpoolFile {
     }
 
     /// Streams the directory in batches of at most `size` names, so a spool of a million files is never held in
-    /// memory at once; `body` returns false to stop. Returns false when the directory cannot be opened.
+    /// memory at once; `body` returns false to stop. A `*.json` name that is not valid UTF-8 cannot travel as a
+    /// `String` (it would be repaired into a name that opens nothing): it goes to `undecodable` as its bytes.
+    /// Returns false when the directory cannot be opened.
     @discardableResult
-    public static func forEachBatch(directory: String, size: Int, _ body: ([String]) -> Bool) -> Bool {
+    public static func forEachBatch(
+        directory: String, size: Int, undecodable: ([UInt8]) -> Void = { _ in }, _ body: ([String]) -> Bool
+    ) -> Bool {
         guard let dir = opendir(directory) else { return false }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            let raw = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
+                Array(buffer.prefix { $0 != 0 })
             }
-            guard name.hasSuffix(".json"), !name.hasPrefix(".") else { continue }
+            guard isCandidate(raw) else { continue }
+            guard let name = String(validating: raw, as: UTF8.self) else {
+                undecodable(raw)
+                continue
+            }
             names.append(name)
             if names.count >= size {
                 if !body(names) { return true }
@@ -74,6 +82,11 @@ public enum SpoolFile {
         }
         if !names.isEmpty { _ = body(names) }
         return true
+    }
+
+    /// `*.json`, not a dot-file, judged on the name's bytes.
+    static func isCandidate(_ name: [UInt8]) -> Bool {
+        name.count > 5 && name.first != UInt8(ascii: ".") && name.suffix(5).elementsEqual(".json".utf8)
     }
 
     /// Writes `bytes` to `directory/name` via a temporary file and rename, so readers never see half a file.

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import XCTest
 
 @testable import HeraldCore
@@ -21,9 +22,36 @@ final class SuppressionStoreTests: XCTestCase {
         let found = try store.lookup([(kind: "email", address: "ANA@example.com"), (kind: "webhook", address: "u-42")])
         XCTAssertEqual(found[SuppressionStore.lookupKey(kind: "email", address: "ana@EXAMPLE.com")]?.reason, .manual)
         XCTAssertNil(found[SuppressionStore.lookupKey(kind: "webhook", address: "u-42")], "tokens are case-sensitive")
-        XCTAssertEqual(try store.list().count, 2)
-        XCTAssertTrue(try store.remove(kind: "email", address: "ANA@example.com"))
-        XCTAssertFalse(try store.remove(kind: "email", address: "ana@example.com"))
+        XCTAssertEqual(try store.list().count, 3, "both reasons of ana@example.com are kept")
+        XCTAssertEqual(try store.remove(kind: "email", address: "ANA@example.com"), [.manual, .unsubscribed])
+        XCTAssertEqual(try store.remove(kind: "email", address: "ana@example.com"), [])
+    }
+
+    func testSuppressionNeverWeakens() throws {
+        let store = try store()
+        for reason in [SuppressionStore.Reason.hardBounce, .complaint, .manual, .tokenInvalid] {
+            let address = "\(reason.rawValue)@example.com"
+            try store.add([.init(kind: "email", address: address, reason: reason, source: "first", createdAt: 1)])
+            XCTAssertEqual(
+                try store.add([.init(kind: "email", address: address, reason: .unsubscribed, source: "one-click", createdAt: 2)]),
+                0)
+            let entry = try store.lookup([(kind: "email", address: address)])[SuppressionStore.lookupKey(kind: "email", address: address)]
+            XCTAssertEqual(entry?.reason, reason, "an unsubscribe must not replace \(reason)")
+            XCTAssertEqual(entry?.source, "first")
+            XCTAssertEqual(entry?.reason.stopsTransactional, true)
+            XCTAssertEqual(Set(try store.list().filter { $0.address == address }.map(\.reason)), [reason, .unsubscribed])
+        }
+        // The other way round, the stronger reason still wins.
+        try store.add([.init(kind: "email", address: "u@example.com", reason: .unsubscribed, source: "one-click", createdAt: 1)])
+        try store.add([.init(kind: "email", address: "u@example.com", reason: .hardBounce, source: "550", createdAt: 2)])
+        XCTAssertEqual(
+            try store.lookup([(kind: "email", address: "u@example.com")]).first?.value.reason, .hardBounce)
+    }
+
+    func testEveryPolicyCommitIsSynced() throws {
+        let store = try store()
+        // 2 is FULL: the WAL is synced at each commit, so an answered unsubscribe survives a power cut.
+        XCTAssertEqual(try store.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }, 2)
     }
 
     func testNormalizeTrimsTabsAndUnicodeSpacesOnly() {
