@@ -9,7 +9,7 @@ import HeraldTransport
 /// | 429                                     | throttled, with `Retry-After`            |
 /// | 408, 5xx                                | transient, with `Retry-After` if sent    |
 /// | 401, 403                                | credentialsInvalid (pause the channel)   |
-/// | 410                                     | recipientInvalid (the endpoint is gone)  |
+/// | 410                                     | destinationGone (the endpoint is gone: pause, suppress nobody) |
 /// | other 4xx, 3xx (redirects not followed) | permanent                                |
 /// | curl 58, 60, 77 (TLS trust)             | credentialsInvalid                       |
 /// | other curl errors (connect, timeout, …) | transient                                |
@@ -26,7 +26,7 @@ enum WebhookClassifier {
             case 429: return .throttled(reply: reply, retryAfter: response.retryAfter)
             case 408, 500..<600: return .transient(reply: reply, retryAfter: response.retryAfter)
             case 401, 403: return .credentialsInvalid(reply: reply)
-            case 410: return .recipientInvalid(reply: reply)
+            case 410: return .destinationGone(reply: reply)
             default: return .permanent(reply: reply)
             }
         }

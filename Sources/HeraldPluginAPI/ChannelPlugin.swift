@@ -7,6 +7,8 @@ import ServiceLifecycle
 public protocol ChannelPlugin: Service {
     /// The `plugin = "…"` name in the config: "webhook", "file", "smtp", …
     static var name: String { get }
+    /// What the channel accepts and whom it sends to; intake, the policy and `herald check` enforce it.
+    static var contract: ChannelContract { get }
     /// Validates the channel's keys; errors name the key. `herald check` runs this same code.
     init(config: PluginConfig, context: PluginContext) throws
     var limits: PluginLimits { get }
@@ -17,6 +19,9 @@ public protocol ChannelPlugin: Service {
 }
 
 extension ChannelPlugin {
+    /// Any recipient, content required, suppression by the recipient's identity under the plugin's name.
+    public static var contract: ChannelContract { ChannelContract(addressKind: name) }
+
     public func run() async throws {
         try? await gracefulShutdown()
     }

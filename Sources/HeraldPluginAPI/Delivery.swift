@@ -10,10 +10,12 @@ public struct Delivery: Sendable {
     public var recipient: Recipient
     public var content: RenderedContent
     public var metadata: MessageMetadata
+    /// The message's own fields for this plugin (`ChannelContract.fields`), as intake validated them.
+    public var fields: [String: JSONValue]
 
     public init(
         id: String, attempt: Int, channel: String, recipient: Recipient, content: RenderedContent,
-        metadata: MessageMetadata
+        metadata: MessageMetadata, fields: [String: JSONValue] = [:]
     ) {
         self.id = id
         self.attempt = attempt
@@ -21,6 +23,7 @@ public struct Delivery: Sendable {
         self.recipient = recipient
         self.content = content
         self.metadata = metadata
+        self.fields = fields
     }
 }
 

@@ -26,11 +26,14 @@ public enum Outcome: Sendable, Equatable {
     case recipientInvalid(reply: Reply)
     /// The channel's credentials are wrong (401/403, 535): pause the channel, keep the message.
     case credentialsInvalid(reply: Reply)
+    /// The destination itself is gone (a webhook endpoint's 410, which Standard Webhooks uses to ask the sender to
+    /// disable it): pause and say why, keep the message, and never blame the recipient.
+    case destinationGone(reply: Reply)
 
     public var reply: Reply {
         switch self {
         case .delivered(_, let reply), .transient(let reply, _), .throttled(let reply, _), .permanent(let reply),
-            .recipientInvalid(let reply), .credentialsInvalid(let reply):
+            .recipientInvalid(let reply), .credentialsInvalid(let reply), .destinationGone(let reply):
             return reply
         }
     }
@@ -44,6 +47,7 @@ public enum Outcome: Sendable, Equatable {
         case .permanent: "permanent"
         case .recipientInvalid: "recipient_invalid"
         case .credentialsInvalid: "credentials_invalid"
+        case .destinationGone: "destination_gone"
         }
     }
 }

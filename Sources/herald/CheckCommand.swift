@@ -23,7 +23,7 @@ struct CheckCommand: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCodes.config
         }
-        if let warning = InlineSecretCheck.warning(config: config) { printError("warning: \(warning)") }
+        if let warning = InlineSecretCheck.warning(config: config, registry: builtinPlugins) { printError("warning: \(warning)") }
         print("\(options.path): ok, \(channels.count) channel(s)")
         for channel in channels {
             let rate = channel.rate.map { "\($0)/s" } ?? "unlimited"

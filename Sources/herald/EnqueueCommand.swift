@@ -16,7 +16,7 @@ struct EnqueueCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.load()
-        let decoder = MessageDecoder(channels: Set(config.channels.map(\.name)))
+        let decoder = MessageDecoder(contracts: builtinPlugins.contracts(config))
         let layout = SpoolLayout(root: config.spool)
         var failures = 0
         for (index, file) in files.enumerated() {

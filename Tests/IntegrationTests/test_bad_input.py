@@ -14,9 +14,16 @@ EXPECTED = json.loads((CORPUS / "expected.json").read_text())
 MAX_SIZE = 2048
 
 
+def channels(tmp_path):
+    """Two file channels and an smtp one (never reached: its port is closed), whose plugin declares header rules
+    and the recipient fields it needs."""
+    return [file_channel(tmp_path / "outbox"), file_channel(tmp_path / "archive", name="archive"),
+            {"name": "mail", "plugin": "smtp", "url": "smtp://127.0.0.1:9", "starttls": "none",
+             "from": "Shop <news@shop.example>"}]
+
+
 def start(make_daemon, tmp_path):
-    channels = [file_channel(tmp_path / "outbox"), file_channel(tmp_path / "archive", name="archive")]
-    return make_daemon(channels, intake={"max_size": MAX_SIZE}).start()
+    return make_daemon(channels(tmp_path), intake={"max_size": MAX_SIZE}).start()
 
 
 def drop_special(spool, name, make):
@@ -126,7 +133,7 @@ def test_same_name_rejected_twice_keeps_both(make_daemon, tmp_path):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_enqueue_refuses_corpus_file(make_daemon, tmp_path, name):
     """`herald enqueue` refuses each corpus file with exit 65 and drops nothing into the spool."""
-    daemon = make_daemon([file_channel(tmp_path / "outbox"), file_channel(tmp_path / "archive", name="archive")])
+    daemon = make_daemon(channels(tmp_path))
     result = daemon.cli("enqueue", str(CORPUS / name))
     assert result.returncode == 65, (result.stdout, result.stderr)
     assert EXPECTED[name]["error"] in result.stderr

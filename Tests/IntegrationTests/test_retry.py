@@ -90,23 +90,24 @@ def test_400_dead_letter_and_requeue(make_daemon, make_receiver):
     assert lifecycle(daemon, "t-400").count("requeued") == 1
 
 
-def test_410_fails_at_once(make_daemon, make_receiver):
-    """A 410 (recipient gone) fails the message on the first attempt, without retries, as a dead letter, and
-    suppresses the recipient on that channel; lifting the suppression and requeueing delivers it."""
+def test_410_pauses_the_channel_and_suppresses_nobody(make_daemon, make_receiver):
+    """A webhook 410 says the endpoint is gone (Standard Webhooks: disable it), not the recipient: the channel
+    logs `paused` with that reason, the message waits without spending its attempt, nobody is suppressed, and
+    after `credentials_pause` the next try is delivered."""
     receiver = make_receiver({"ids": {"t-410": [410]}})
-    daemon = make_daemon([webhook_channel(receiver)]).start()
+    daemon = make_daemon([webhook_channel(receiver, credentials_pause="2s")]).start()
     drop(daemon.spool, "t-410", message("t-410"))
 
-    wait_for(lambda: daemon.events("failed", "t-410"), 30, "t-410 failed")
-    assert lifecycle(daemon, "t-410") == ["accepted", "failed"]
-    assert (daemon.spool / "failed" / "t-410.json").exists()
-    assert len(receiver.requests("t-410")) == 1
-    assert "webhook\tt-410@example.com\ttoken_invalid" in daemon.cli("suppress", "list").stdout
-    assert daemon.cli("suppress", "remove", "--kind", "webhook", "t-410@example.com").returncode == 0
-    result = daemon.cli("requeue", "--all-failed")
-    assert result.returncode == 0, result.stderr
-    wait_for(lambda: daemon.events("delivered", "t-410"), 30, "t-410 delivered after requeue --all-failed")
+    wait_for(lambda: daemon.events("delivered", "t-410"), 30, lambda: f"t-410 delivered: {daemon.events()}")
+    assert lifecycle(daemon, "t-410") == ["accepted", "paused", "delivered"]
+    [paused] = daemon.events("paused", "t-410")
+    assert paused["detail"].startswith("destination gone") and paused["code"] == "410" and paused.get("retry_at")
+    [delivered] = daemon.events("delivered", "t-410")
+    assert delivered["attempt"] == 1, "the paused attempt is not counted"
+    assert len(receiver.requests("t-410")) == 2
+    assert daemon.cli("suppress", "list").stdout.splitlines()[1:] == []
     assert not (daemon.spool / "failed" / "t-410.json").exists()
+    assert "destination gone" in daemon.stderr()
 
 
 def test_transient_errors_stop_at_expires_at(make_daemon, make_receiver):

@@ -34,7 +34,7 @@ final class WebhookPluginTests: XCTestCase {
             (response(408), .transient(reply: reply("408"), retryAfter: nil)),
             (response(401), .credentialsInvalid(reply: reply("401"))),
             (response(403), .credentialsInvalid(reply: reply("403"))),
-            (response(410), .recipientInvalid(reply: reply("410"))),
+            (response(410), .destinationGone(reply: reply("410"))),
             (response(400), .permanent(reply: reply("400"))),
             (response(301), .permanent(reply: reply("301"))),
             (.failure(TransportError(curlCode: 7, message: "refused")),

@@ -16,6 +16,8 @@ extension HeraldConfig {
         /// The Standard Webhooks signing key, decoded: the bytes behind `whsec_<base64>` (24–64 of them), from
         /// `secret_file` (a bare name is looked up in `$CREDENTIALS_DIRECTORY`) or the inline `secret`. Nil: unsigned.
         public var secret: [UInt8]?
+        /// The secret is written in the config itself (`secret`), not read from `secret_file`.
+        public var secretIsInline = false
         /// `events`: the delivery-log events that are sent, by their log names; default delivered, failed,
         /// suppressed, capped, fallback, expired.
         public var events: Set<LogEvent.Kind>
@@ -60,6 +62,7 @@ extension HeraldConfig {
                     throw table.error(key, "must be whsec_ followed by base64 of 24–64 random bytes")
                 }
                 callbacks.secret = bytes
+                callbacks.secretIsInline = key == "secret"
             }
             if let names = try table.stringList("events") {
                 var events: Set<LogEvent.Kind> = []

@@ -216,11 +216,11 @@ final class ChannelLane: Sendable {
                 holdUntil.store(until, ordering: .relaxed)
                 shared.logger.warning("channel \(channel.name) throttled by the peer: holding until \(Timestamp.format(until))")
             }
-        case (.credentialsInvalid(let reply), .hold(let until)):
+        case (.credentialsInvalid(let reply), .hold(let until)), (.destinationGone(let reply), .hold(let until)):
             if holdUntil.load(ordering: .relaxed) < until {
                 holdUntil.store(until, ordering: .relaxed)
                 shared.logger.error(
-                    "channel \(channel.name) paused: credentials rejected (\(reply)); messages kept, next try at \(Timestamp.format(until))")
+                    "channel \(channel.name) paused: \(OutcomeReport.pauseReason(outcome)) (\(reply)); messages kept, next try at \(Timestamp.format(until))")
             }
         default:
             break

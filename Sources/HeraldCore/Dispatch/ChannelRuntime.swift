@@ -7,6 +7,8 @@ public struct ChannelRuntime: Sendable {
     public var name: String
     public var pluginName: String
     public var plugin: any ChannelPlugin
+    /// The plugin's declarations, which intake and the policy enforce for this channel.
+    public var contract: ChannelContract
     public var batch: Int
     public var concurrency: Int
     public var rate: Double?
@@ -26,6 +28,7 @@ public struct ChannelRuntime: Sendable {
         name = config.name
         pluginName = config.plugin
         self.plugin = plugin
+        contract = type(of: plugin).contract
         concurrency = max(1, min(config.concurrency ?? limits.defaultConcurrency ?? Self.defaultConcurrency, limits.maxConcurrency))
         // A batch never exceeds the deliveries allowed in flight.
         batch = max(1, min(config.batch ?? limits.maxBatch, limits.maxBatch, concurrency))

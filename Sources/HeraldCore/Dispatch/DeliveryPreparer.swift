@@ -47,7 +47,7 @@ struct DeliveryPreparer: Sendable {
         }
         let delivery = Delivery(
             id: message.id, attempt: row.attempts + 1, channel: channel, recipient: message.to, content: content,
-            metadata: message.metadata)
+            metadata: message.metadata, fields: message.pluginFields)
         return .ready(delivery, row, message)
     }
 }

@@ -10,7 +10,8 @@ public enum OutcomeDecision: Sendable, Equatable {
     case fail(reason: String)
     /// Its `expires_at` passed before it could go out.
     case expire
-    /// The channel's credentials failed: keep the message, without counting the attempt, until `at`.
+    /// The channel's credentials failed, or its destination is gone: keep the message, without counting the
+    /// attempt, until `at`.
     case hold(at: Int64)
 
     public struct Context: Sendable {
@@ -46,7 +47,7 @@ public enum OutcomeDecision: Sendable, Equatable {
             return .fail(reason: "permanent: \(reply)")
         case .recipientInvalid(let reply):
             return .fail(reason: "recipient invalid: \(reply)")
-        case .credentialsInvalid:
+        case .credentialsInvalid, .destinationGone:
             return .hold(at: context.now + context.credentialsPause.milliseconds)
         case .transient(let reply, let hint), .throttled(let reply, let hint):
             let delay = hint ?? context.retry.backoff(afterAttempt: context.attempt, unit: context.jitter)

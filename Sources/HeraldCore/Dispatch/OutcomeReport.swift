@@ -39,6 +39,7 @@ struct OutcomeReport: Sendable {
         case .hold(let at):
             event.event = .paused
             event.retryAt = at
+            if let outcome { event.detail = "\(Self.pauseReason(outcome)): \(outcome.reply.text)" }
             update.state = .deferred
             update.dueAt = at
             update.attempts = row.attempts
@@ -57,6 +58,14 @@ struct OutcomeReport: Sendable {
 }
 
 extension OutcomeReport {
+    /// Why a channel stops sending, in the `paused` line's words.
+    static func pauseReason(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .destinationGone: "destination gone"
+        default: "credentials rejected"
+        }
+    }
+
     /// A policy verdict (suppressed, quiet hours, capped) as a queue update and a log line. `dueAt` set: the message
     /// waits until then without spending an attempt; nil: it ends in `state`.
     func policy(

@@ -6,10 +6,12 @@ struct Fields<Name: FieldName> {
     /// Where each known member sits in `object`: plain values, so finding one copies no JSON on the way.
     private var found: [(name: Name, index: Dictionary<String, JSONValue>.Index)] = []
     private let path: String
+    /// Members named in `extra` (fields plugins declare), for the caller to judge.
+    private(set) var extras: [String: JSONValue] = [:]
 
-    /// Refuses a member whose name is not a `Name`: the first such in alphabetical order, so the error is the same
-    /// whatever order the producer wrote the keys in.
-    init(_ object: [String: JSONValue], path: String) throws(IntakeError) {
+    /// Refuses a member whose name is neither a `Name` nor in `extra`: the first such in alphabetical order, so the
+    /// error is the same whatever order the producer wrote the keys in.
+    init(_ object: [String: JSONValue], path: String, extra: Set<String> = []) throws(IntakeError) {
         self.object = object
         self.path = path
         found.reserveCapacity(object.count)
@@ -18,6 +20,8 @@ struct Fields<Name: FieldName> {
             let key = object.keys[index]
             if let name = Name.table.name(key) {
                 found.append((name, index))
+            } else if !extra.isEmpty, extra.contains(key) {
+                extras[key] = object.values[index]
             } else if unknown.map({ key < $0 }) ?? true {
                 unknown = key
             }

@@ -42,6 +42,8 @@ public struct Message: Sendable, Equatable {
     public var headers: [String: String]
     /// A named endpoint of the channel (webhook `endpoints = { name = url }`); never a URL.
     public var endpoint: String?
+    /// Top-level fields that plugins declare (`ChannelContract.fields`), validated by the plugins that own them.
+    public var pluginFields: [String: JSONValue] = [:]
 
     public var metadata: MessageMetadata {
         MessageMetadata(

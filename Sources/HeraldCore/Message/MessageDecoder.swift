@@ -8,13 +8,26 @@ import HeraldPluginAPI
 public struct MessageDecoder: Sendable {
     /// The configured channel names; a message may only name these.
     public var channels: Set<String>
+    /// Each channel's plugin contract: what a message on that channel, or falling back to it, must satisfy.
+    public var contracts: [String: ChannelContract]
+    /// The top-level names some plugin declares, accepted by the first pass and judged once the channel is known.
+    let pluginFieldNames: Set<String>
     /// Set for bytes intake already validated (the queue's copy): the field rules are not run again, which halves
     /// the cost of decoding on the delivery path. Structure and types are still checked.
     public var trusted: Bool
 
-    public init(channels: Set<String>, trusted: Bool = false) {
-        self.channels = channels
+    public init(contracts: [String: ChannelContract], trusted: Bool = false) {
+        channels = Set(contracts.keys)
+        self.contracts = contracts
+        pluginFieldNames = Set(contracts.values.flatMap { $0.fields.map(\.name) })
         self.trusted = trusted
+    }
+
+    /// Channels whose plugins declare nothing beyond the default contract (tests, tools).
+    public init(channels: Set<String>, trusted: Bool = false) {
+        self.init(
+            contracts: Dictionary(uniqueKeysWithValues: channels.map { ($0, ChannelContract(addressKind: $0)) }),
+            trusted: trusted)
     }
 
     /// The names a message's top level may use.
@@ -48,7 +61,7 @@ public struct MessageDecoder: Sendable {
         } catch {
             throw IntakeError(.invalidJSON, field: nil, "not valid JSON")
         }
-        let fields = try Fields<TopLevelName>(root, path: "")
+        let fields = try Fields<TopLevelName>(root, path: "", extra: pluginFieldNames)
 
         let channel = try fields.requiredString(.channel)
         guard channels.contains(channel) else {
@@ -74,13 +87,19 @@ public struct MessageDecoder: Sendable {
                 .badValue, field: "stage", "\"\(stage)\" is not a lifecycle stage; use one of "
                     + Message.stages.sorted().joined(separator: ", "))
         }
+        let route = ([channel] + fallback).compactMap { name in contracts[name].map { (name, $0) } }
+        let pluginFields = try checkPluginFields(fields.extras, route: route)
+        if !trusted { try Self.checkRecipientFields(recipient, route: route) }
         let template = try fields.string(.template)
         let content = try fields.object(.content).map(decodeContent)
         if template != nil, content != nil {
             throw IntakeError(.conflict, field: "content", "give either template (+ data) or content, not both")
         }
-        if template == nil, content == nil || content?.isEmpty == true {
-            throw IntakeError(.missingField, field: "content", "a message needs a template or inline content")
+        if template == nil, content == nil || content?.isEmpty == true,
+            let needing = route.first(where: { $0.1.needsContent })
+        {
+            throw IntakeError(
+                .missingField, field: "content", "a message for channel \(needing.0) needs a template or inline content")
         }
         if let template, !trusted { try MessageRules.checkTemplateName(template) }
         let data = fields.raw(.data)
@@ -93,13 +112,22 @@ public struct MessageDecoder: Sendable {
             throw IntakeError(.badValue, field: "expires_at", "must be later than not_before")
         }
         let headers = try fields.stringMap(.headers) ?? [:]
-        for (name, value) in headers where !trusted { try MessageRules.checkHeader(name: name, value: value) }
+        if !trusted {
+            for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+                try MessageRules.checkHeader(name: name, value: value)
+                for (channelName, contract) in route {
+                    if let reason = contract.header?(name, value) {
+                        throw IntakeError(.badValue, field: "headers.\(name)", "channel \(channelName): \(reason)")
+                    }
+                }
+            }
+        }
 
         return Message(
             id: id, channel: channel, fallback: fallback, to: recipient, campaign: try fields.label(.campaign),
             stage: stage, trigger: try fields.label(.trigger), category: category, template: template, data: data,
             content: content, notBefore: notBefore, expiresAt: expiresAt, priority: priority, headers: headers,
-            endpoint: try fields.label(.endpoint))
+            endpoint: try fields.label(.endpoint), pluginFields: pluginFields)
     }
 
     private func decodeRecipient(_ object: [String: JSONValue]?) throws(IntakeError) -> Recipient {

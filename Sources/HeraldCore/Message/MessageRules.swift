@@ -5,12 +5,6 @@ import HeraldPluginAPI
 /// addresses and headers without CR/LF (libcurl 7.88 would send them verbatim: SMTP command injection,
 /// PROTOCOLS "Machine facts"), and time zones that exist.
 enum MessageRules {
-    /// Headers Herald writes itself; a message may not override them.
-    static let reservedHeaders: Set<String> = [
-        "from", "to", "cc", "bcc", "subject", "date", "message-id", "dkim-signature", "mime-version", "content-type",
-        "content-transfer-encoding", "list-unsubscribe", "list-unsubscribe-post", "return-path", "sender", "received",
-    ]
-
     static let knownTimeZones: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC", "Etc/UTC"])
 
     static func isIDCharacter(_ character: Character) -> Bool {
@@ -54,9 +48,6 @@ enum MessageRules {
         var field: String { "headers.\(name)" }
         guard !name.isEmpty, name.utf8.allSatisfy({ $0 >= 33 && $0 <= 126 && $0 != UInt8(ascii: ":") }) else {
             throw IntakeError(.badValue, field: field, "a header name is printable ASCII without spaces or ':'")
-        }
-        guard !reservedHeaders.contains(name.lowercased()) else {
-            throw IntakeError(.badValue, field: field, "Herald sets \(name) itself; it cannot be overridden")
         }
         guard value.utf8.count <= 998, !hasLineBreakOrControl(value) else {
             throw IntakeError(.badValue, field: field, "a header value is one line (no CR, LF or NUL) of at most 998 bytes")

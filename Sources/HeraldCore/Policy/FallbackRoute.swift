@@ -30,7 +30,7 @@ public enum FallbackRoute {
             switch outcome {
             case .permanent, .recipientInvalid: return true
             case .transient: return after.map { attempt >= $0 } ?? false
-            case .delivered, .throttled, .credentialsInvalid: return false
+            case .delivered, .throttled, .credentialsInvalid, .destinationGone: return false
             }
         }
     }

@@ -12,24 +12,19 @@ struct LanePolicy: Sendable {
 
     var store: SuppressionStore { gate.store }
 
-    /// The kind of address a plugin sends to: email for SMTP; otherwise the plugin's own name, keyed on the
-    /// recipient's identity (a webhook's or a file channel's recipient is whoever the message names).
-    static func addressKind(plugin: String) -> String {
-        plugin == "smtp" ? "email" : plugin
-    }
-
     /// Where the message goes after this channel, if anywhere.
     func next(for message: Message, row: QueueRow) -> String? {
         FallbackRoute.next(
             after: row.channel, first: message.channel, route: message.fallback.isEmpty ? fallbackDefault : message.fallback)
     }
 
-    /// An entry for a recipient a channel reported invalid (550 5.1.1, 410 Gone): bounced email addresses and dead
-    /// tokens are never tried again.
+    /// An entry for the address a channel reported invalid (550 5.1.1, a dead token): that address, the one the
+    /// plugin declares it sent to, never the person's other addresses, is not tried again.
     func autoSuppression(_ message: Message, reply: Reply, channel: String, now: Int64) -> SuppressionStore.Entry? {
-        guard let address = gate.address(of: message.to) else { return nil }
+        guard let address = gate.address(of: message) else { return nil }
+        let reason: SuppressionStore.Reason = gate.contract.deadAddressReason == .hardBounce ? .hardBounce : .tokenInvalid
         return SuppressionStore.Entry(
-            kind: gate.kind, address: address, reason: gate.kind == "email" ? .hardBounce : .tokenInvalid,
-            source: "\(channel): \(reply.code) \(reply.text.prefix(120))", createdAt: now)
+            kind: gate.kind, address: address, reason: reason, source: "\(channel): \(reply.code) \(reply.text.prefix(120))",
+            createdAt: now)
     }
 }

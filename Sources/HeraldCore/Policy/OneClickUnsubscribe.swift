@@ -18,10 +18,14 @@ public struct OneClickUnsubscribe: Sendable {
         self.store = store
     }
 
-    /// The unsubscribe secrets of every `smtp` channel in the config, read the way the plugin reads them.
+    /// The unsubscribe secrets of every channel that has one (`unsubscribe_secret[_file]`), read the way the
+    /// plugin reads them.
     public static func secrets(of config: HeraldConfig, credentialsDirectory: String?) throws(ConfigError) -> [[UInt8]] {
         var secrets: [[UInt8]] = []
-        for channel in config.channels where channel.plugin == "smtp" {
+        for channel in config.channels
+        where channel.pluginConfig.values["unsubscribe_secret"] != nil
+            || channel.pluginConfig.values["unsubscribe_secret_file"] != nil
+        {
             let context = PluginContext(
                 channel: channel.name, logger: .init(label: "herald.unsubscribe"), baseDirectory: config.baseDirectory,
                 credentialsDirectory: credentialsDirectory)

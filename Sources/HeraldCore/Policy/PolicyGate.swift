@@ -23,8 +23,8 @@ struct PolicyGate: Sendable {
     }
 
     var store: SuppressionStore
-    /// The kind of address this channel sends to: "email" (smtp), else the plugin's name.
-    var kind: String
+    /// The plugin's declarations: the kind of address this channel sends to, and which address that is.
+    var contract: ChannelContract
     var channel: String
     var quietHours: (@Sendable (_ now: Int64, _ timezone: String?) -> Int64?)?
     /// The cap rule and the sends it counts; caps apply only when both are set (nil, nil without caps).
@@ -32,16 +32,18 @@ struct PolicyGate: Sendable {
     var history: SendHistory?
     var deferOnCap: Bool
 
-    /// The address suppression and auto-suppression key on, for this channel's kind.
-    func address(of recipient: Recipient) -> String? {
-        kind == "email" ? recipient.email : recipient.identity
+    var kind: String { contract.addressKind }
+
+    /// The address suppression and auto-suppression key on: the one this channel sends the message to.
+    func address(of message: Message) -> String? {
+        contract.address(message.to, message.endpoint)
     }
 
     /// How long a message over its cap only through messages still being sent waits for their outcomes.
     static let inFlightWait: Int64 = 30_000
 
     func evaluate(_ messages: [Message], now: Int64) -> [Verdict] {
-        let addresses = messages.map { address(of: $0.to).map { SuppressionStore.normalize(kind: kind, $0) } }
+        let addresses = messages.map { address(of: $0).map { SuppressionStore.normalize(kind: kind, $0) } }
         let suppressed: [String: SuppressionStore.Entry]
         do {
             suppressed = try store.lookup(normalized: addresses.compactMap { $0.map { (kind: kind, address: $0) } })

@@ -11,6 +11,14 @@ public struct PluginRegistry: Sendable {
         plugins = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// Each configured channel's contract, by channel name, without building the plugins (the CLI's decoder).
+    public func contracts(_ config: HeraldConfig) -> [String: ChannelContract] {
+        Dictionary(
+            config.channels.map { channel in
+                (channel.name, plugins[channel.plugin]?.contract ?? ChannelContract(addressKind: channel.plugin))
+            }, uniquingKeysWith: { first, _ in first })
+    }
+
     public func instantiate(_ config: HeraldConfig, logger: Logger) throws(ConfigError) -> [ChannelRuntime] {
         var result: [ChannelRuntime] = []
         for channel in config.channels {

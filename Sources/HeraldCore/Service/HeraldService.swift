@@ -72,8 +72,9 @@ public enum HeraldService {
         } catch {
             throw StartError.setup("cannot open the policy store in \(config.state): \(error)")
         }
-        let policies = lanePolicies(config, store: suppressions)
-        let decoder = MessageDecoder(channels: Set(config.channels.map(\.name)))
+        let contracts = Dictionary(channels.map { ($0.name, $0.contract) }, uniquingKeysWith: { first, _ in first })
+        let policies = lanePolicies(config, store: suppressions, contracts: contracts)
+        let decoder = MessageDecoder(contracts: contracts)
         let templates = TemplateStore(directory: config.templates)
         let mask = RecipientMask(full: config.log.fullRecipients)
         let ledger: EventLedger
@@ -139,7 +140,9 @@ public enum HeraldService {
 
     /// One lane policy per channel: suppression always; quiet hours and caps as `[policy]` says; the channel's
     /// default fallback route.
-    static func lanePolicies(_ config: HeraldConfig, store: SuppressionStore) -> [String: LanePolicy] {
+    static func lanePolicies(
+        _ config: HeraldConfig, store: SuppressionStore, contracts: [String: ChannelContract]
+    ) -> [String: LanePolicy] {
         let policy = config.policy
         var quiet: (@Sendable (Int64, String?) -> Int64?)?
         if let hours = policy.quietHours {
@@ -159,8 +162,9 @@ public enum HeraldService {
             caps.isEmpty ? nil : SendHistory(store: store, window: caps.longestWindow.milliseconds, now: Clock.nowMillis())
         var result: [String: LanePolicy] = [:]
         for channel in config.channels {
+            let contract = contracts[channel.name] ?? ChannelContract(addressKind: channel.plugin)
             let gate = PolicyGate(
-                store: store, kind: LanePolicy.addressKind(plugin: channel.plugin), channel: channel.name,
+                store: store, contract: contract, channel: channel.name,
                 quietHours: quiet, frequencyCap: capCheck, history: history, deferOnCap: policy.onCap == .defer)
             result[channel.name] = LanePolicy(gate: gate, fallbackDefault: channel.fallback, fallbackAfter: channel.fallbackAfter)
         }

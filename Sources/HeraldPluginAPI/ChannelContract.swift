@@ -1,0 +1,81 @@
+/// What a plugin accepts and whom it sends to, declared once by the plugin and enforced by the core: intake
+/// rejects a message that breaks the contract of its channel or of a fallback channel (naming the field), the
+/// policy keys suppression on the declared address, and `herald check` knows the plugin's secret keys. The core
+/// thereby names no plugin. Not a validator of the plugin's config (that is `init(config:context:)`).
+///
+/// Every member has a default, so a plugin declares only what differs (STYLE 6).
+public struct ChannelContract: Sendable {
+    /// The kind of address this channel sends to, the first half of a suppression key: `email`, `push_token`,
+    /// `webhook`… Operators name it in `herald suppress --kind`.
+    public var addressKind: String
+    /// The address one message goes to on this channel: what a suppression of `addressKind` is checked against,
+    /// and what an automatic suppression (a recipient-invalid outcome) names. Never a person's other addresses.
+    public var address: @Sendable (_ recipient: Recipient, _ endpoint: String?) -> String?
+    /// What a recipient-invalid outcome says about that address.
+    public var deadAddressReason: DeadAddressReason
+    /// A message for this channel must set at least one of these `to` fields; empty: any recipient will do.
+    public var recipientFields: [RecipientField]
+    /// Whether the channel sends content, so a message needs a template or inline content.
+    public var needsContent: Bool
+    /// Checks one custom header (`headers.NAME`) as the plugin will treat it; nil: the channel takes any header
+    /// the core's generic rule allows (printable name, one-line value).
+    public var header: (@Sendable (_ name: String, _ value: String) -> String?)?
+    /// Config keys that hold secrets inline (`password`, `secret`, …), for `herald check`'s readable-file warning.
+    public var secretKeys: [String]
+    /// Top-level message fields of the plugin's own (`push`, `audience`, …), each with its validator.
+    public var fields: [MessageField]
+
+    public init(
+        addressKind: String, address: @escaping @Sendable (_ recipient: Recipient, _ endpoint: String?) -> String? = {
+            recipient, _ in recipient.identity
+        }, deadAddressReason: DeadAddressReason = .tokenInvalid, recipientFields: [RecipientField] = [],
+        needsContent: Bool = true, header: (@Sendable (_ name: String, _ value: String) -> String?)? = nil,
+        secretKeys: [String] = [], fields: [MessageField] = []
+    ) {
+        self.addressKind = addressKind
+        self.address = address
+        self.deadAddressReason = deadAddressReason
+        self.recipientFields = recipientFields
+        self.needsContent = needsContent
+        self.header = header
+        self.secretKeys = secretKeys
+        self.fields = fields
+    }
+}
+
+/// The suppression reason a recipient-invalid outcome records for the address that failed.
+public enum DeadAddressReason: String, Sendable {
+    /// A mailbox that does not exist (550 5.1.1): stops transactional mail too.
+    case hardBounce = "hard_bounce"
+    /// A device token or endpoint the service says is dead.
+    case tokenInvalid = "token_invalid"
+}
+
+/// A `to` field a channel can send to.
+public enum RecipientField: String, Sendable, CaseIterable {
+    case email, push, phone, visitor
+    case externalID = "external_id"
+
+    public func isSet(in recipient: Recipient) -> Bool {
+        switch self {
+        case .email: recipient.email != nil
+        case .push: !(recipient.push ?? []).isEmpty
+        case .phone: recipient.phone != nil
+        case .visitor: recipient.visitor != nil
+        case .externalID: recipient.externalID != nil
+        }
+    }
+}
+
+/// A top-level message field a plugin owns. The validator gets the field's JSON and returns nil when it is
+/// good, or the problem: a path below the field (`""` for the field itself, `.ttl`, `[0].token`) and a sentence
+/// that says what a good value looks like.
+public struct MessageField: Sendable {
+    public var name: String
+    public var validate: @Sendable (JSONValue) -> (path: String, reason: String)?
+
+    public init(name: String, validate: @escaping @Sendable (JSONValue) -> (path: String, reason: String)?) {
+        self.name = name
+        self.validate = validate
+    }
+}

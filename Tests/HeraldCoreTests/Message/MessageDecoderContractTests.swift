@@ -1,0 +1,86 @@
+import HeraldPluginAPI
+import XCTest
+
+@testable import HeraldCore
+
+/// Intake runs the declarations (`ChannelContract`) of a message's channel and of its fallback channels: header
+/// rules, recipient fields, content, and the plugins' own fields with their validators.
+final class MessageDecoderContractTests: XCTestCase {
+    static let mail = ChannelContract(
+        addressKind: "email", address: { recipient, _ in recipient.email }, recipientFields: [.email],
+        header: { name, _ in name.lowercased().hasPrefix("content-") ? "the plugin writes Content-* itself" : nil })
+    static let audience = ChannelContract(
+        addressKind: "audience", needsContent: false,
+        fields: [
+            MessageField(name: "audience") { value in
+                guard case .object(let object) = value else { return ("", "must be an object {id, action}") }
+                guard case .string(let action)? = object["action"], ["add", "remove"].contains(action) else {
+                    return (".action", "must be \"add\" or \"remove\"")
+                }
+                return nil
+            }
+        ])
+    let decoder = MessageDecoder(contracts: [
+        "email": mail, "audience": audience, "webhook": ChannelContract(addressKind: "webhook"),
+    ])
+
+    private func decode(_ json: String) throws(IntakeError) -> Message {
+        try decoder.decode(Array(json.utf8), fileName: "m.json")
+    }
+
+    private func assertRejected(_ json: String, _ code: IntakeError.Code, _ field: String?, file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            _ = try decode(json)
+            XCTFail("accepted: \(json)", file: file, line: line)
+        } catch {
+            XCTAssertEqual(error.code, code, "\(json): \(error)", file: file, line: line)
+            XCTAssertEqual(error.field, field, "\(json): \(error)", file: file, line: line)
+        }
+    }
+
+    func testAHeaderThePluginRefusesIsRejectedAtIntake() {
+        assertRejected(
+            #"{"channel":"email","to":{"email":"a@b.example"},"content":{"text":"hi"},"headers":{"Content-Disposition":"x"}}"#,
+            .badValue, "headers.Content-Disposition")
+        // The fallback channel's rules count too.
+        assertRejected(
+            #"{"channel":"webhook","fallback":["email"],"to":{"email":"a@b.example"},"content":{"text":"hi"},"headers":{"Content-ID":"x"}}"#,
+            .badValue, "headers.Content-ID")
+        // A channel without a header rule takes it.
+        XCTAssertNoThrow(
+            try decode(#"{"channel":"webhook","to":{"email":"a@b.example"},"content":{"text":"hi"},"headers":{"Content-ID":"x"}}"#))
+    }
+
+    func testEveryChannelOnTheRouteMustReachTheRecipient() {
+        assertRejected(#"{"channel":"email","to":{"external_id":"u-1"},"content":{"text":"hi"}}"#, .missingField, "to")
+        assertRejected(
+            #"{"channel":"webhook","fallback":["email"],"to":{"external_id":"u-1"},"content":{"text":"hi"}}"#,
+            .missingField, "to")
+        XCTAssertNoThrow(try decode(#"{"channel":"webhook","to":{"external_id":"u-1"},"content":{"text":"hi"}}"#))
+    }
+
+    func testPluginFieldsAreValidatedByTheirOwnerAndUnknownElsewhere() throws {
+        let good = try decode(#"{"channel":"audience","to":{"email":"a@b.example"},"audience":{"action":"add"}}"#)
+        XCTAssertEqual(good.pluginFields["audience"], .object(["action": .string("add")]))
+        XCTAssertNil(good.content, "an audience sync needs no content")
+        assertRejected(
+            #"{"channel":"audience","to":{"email":"a@b.example"},"audience":{"action":"delete"}}"#, .badValue,
+            "audience.action")
+        assertRejected(
+            #"{"channel":"email","to":{"email":"a@b.example"},"content":{"text":"hi"},"audience":{"action":"add"}}"#,
+            .unknownField, "audience")
+        assertRejected(#"{"channel":"email","to":{"email":"a@b.example"},"content":{"text":"hi"},"audiense":{}}"#, .unknownField, "audiense")
+        // A message whose route includes a channel that needs content must bring it.
+        assertRejected(
+            #"{"channel":"audience","fallback":["email"],"to":{"email":"a@b.example"},"audience":{"action":"add"}}"#,
+            .missingField, "content")
+    }
+
+    func testTrustedDecodingKeepsPluginFieldsWithoutRunningRules() throws {
+        let trusted = MessageDecoder(contracts: decoder.contracts, trusted: true)
+        let message = try trusted.decode(
+            Array(#"{"id":"x","channel":"audience","to":{"email":"a@b.example"},"audience":{"action":"add"}}"#.utf8),
+            fileName: "x.json")
+        XCTAssertEqual(message.pluginFields.keys.sorted(), ["audience"])
+    }
+}
