@@ -12,6 +12,11 @@ public struct EmailConfig: Sendable {
 
     /// `smtp://host:port/helo` or `smtps://host:port/helo`, as libcurl takes it.
     public var url: String
+    /// `smtp://host:port` or `smtps://host:port`: the relay as the config names it, for reports.
+    public var server: String
+    /// The relay's host is this machine's loopback interface (`LoopbackHost`): nobody on a network can strip
+    /// STARTTLS or read a password there.
+    public var loopback: Bool
     public var tls: SMTPRequest.TLS
     public var username: String?
     public var password: String?
@@ -52,14 +57,21 @@ public struct EmailConfig: Sendable {
         guard helo.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
             throw config.error("helo", "\"\(helo)\" is not a host name like mail.shop.example")
         }
-        let (base, implicitTLS, loopback) = try Self.server(config)
-        url = base + "/" + helo
+        (server, loopback) = try Self.server(config)
+        url = server + "/" + helo
+        let implicitTLS = server.hasPrefix("smtps://")
         tls = try Self.tls(config, implicitTLS: implicitTLS)
         username = try config.string("username")
         password = try config.secret("password", context: context)
         if username != nil, password == nil { throw config.error("password_file", "username is set but no password_file (or password)") }
-        if username != nil, tls == .none, !loopback {
-            throw config.error("starttls", "\"none\" would send the password in clear to a remote server; use \"required\"")
+        // AUTH never goes out in clear except to loopback. "opportunistic" falls back to clear text when the
+        // server offers no STARTTLS, and an attacker on the path can strip the offer, so with a password it is
+        // refused too (like Postfix's default smtp_sasl_security_options = noplaintext; README.md).
+        if username != nil, tls != .required, !loopback {
+            throw config.error(
+                "starttls",
+                "\"\(tls == .none ? "none" : "opportunistic")\" could send the password in clear to a remote server "
+                    + "(a STARTTLS offer can be stripped); use \"required\", or smtps://")
         }
         switch try config.string("auth") ?? "auto" {
         case "auto": loginOptions = nil
@@ -88,8 +100,8 @@ public struct EmailConfig: Sendable {
         }
     }
 
-    /// The URL's scheme, host and port; whether TLS is implicit (smtps); whether the host is loopback.
-    private static func server(_ config: PluginConfig) throws(ConfigError) -> (String, Bool, Bool) {
+    /// The URL's scheme, host and port; whether the host is loopback.
+    private static func server(_ config: PluginConfig) throws(ConfigError) -> (String, Bool) {
         let text = try config.requiredString("url", example: "smtp://relay.shop.example:587")
         let implicitTLS: Bool
         let rest: Substring
@@ -108,9 +120,8 @@ public struct EmailConfig: Sendable {
         else {
             throw config.error("url", "\"\(text)\" must be smtp://host:port with no path or credentials (use helo, username, password_file)")
         }
-        let host = authority.hasPrefix("[") ? String(authority.prefix(while: { $0 != "]" }).dropFirst()) : String(authority.split(separator: ":").first ?? "")
-        let loopback = host == "localhost" || host.hasPrefix("127.") || host == "::1"
-        return ((implicitTLS ? "smtps://" : "smtp://") + authority, implicitTLS, loopback)
+        let base = (implicitTLS ? "smtps://" : "smtp://") + authority
+        return (base, LoopbackHost.contains(url: base))
     }
 
     private static func tls(_ config: PluginConfig, implicitTLS: Bool) throws(ConfigError) -> SMTPRequest.TLS {
@@ -136,7 +147,7 @@ public struct EmailConfig: Sendable {
             }
             return nil
         }
-        guard url.hasPrefix("https://") || url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost"),
+        guard url.hasPrefix("https://") || (url.hasPrefix("http://") && LoopbackHost.contains(url: url)),
             !url.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," || !$0.isASCII })
         else {
             throw config.error("unsubscribe_url", "\"\(url)\" must be an https:// URL (RFC 8058 one-click needs HTTPS), e.g. https://shop.example/u")

@@ -35,4 +35,9 @@ public struct EmailPlugin: ChannelPlugin {
         }
         return outcomes.map { $0 ?? .transient(reply: Reply(code: "cancelled", text: "not sent"), retryAfter: nil) }
     }
+
+    /// One session to the relay that sends no mail; see `EmailProbe`.
+    public func probe() async -> [ProbeResult] {
+        [EmailProbe.result(await client.probe(EmailProbe.request(config)), config: config)]
+    }
 }

@@ -25,9 +25,16 @@ public struct FilePlugin: ChannelPlugin {
         }
     }
 
-    public func probe() async -> Outcome {
-        let writable = access(config.directory, W_OK) == 0
-        let reply = Reply(code: writable ? "ok" : "errno:\(errno)", text: "\(config.directory) \(writable ? "is" : "is not") writable")
-        return writable ? .delivered(providerID: nil, reply: reply) : .credentialsInvalid(reply: reply)
+    /// The one target is the directory: it must be a directory this process can create files in.
+    public func probe() async -> [ProbeResult] {
+        let target = "directory " + config.directory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: config.directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return [.failed(target, .local, "does not exist or is not a directory")]
+        }
+        guard access(config.directory, W_OK | X_OK) == 0 else {
+            return [.failed(target, .local, "not writable by this user (errno \(errno))")]
+        }
+        return [.ok(target, "writable")]
     }
 }

@@ -1,3 +1,4 @@
+import HeraldCrypto
 import HeraldPluginAPI
 import HeraldTransport
 
@@ -30,11 +31,11 @@ public struct WebhookConfig: Sendable {
         }
         self.endpoints = endpoints
         if let text = try config.secret("secret", context: context) {
-            let encoded = text.hasPrefix("whsec_") ? String(text.dropFirst(6)) : text
-            guard let bytes = Base64Decoding.decode(encoded), (24...64).contains(bytes.count) else {
-                throw config.error("secret", "must be whsec_ followed by base64 of 24–64 random bytes")
+            do {
+                secret = try StandardWebhookKey(parsing: text).bytes
+            } catch {
+                throw config.error(config.values["secret_file"] == nil ? "secret" : "secret_file", error.description)
             }
-            secret = bytes
         }
         timeout = try config.duration("timeout", default: .seconds(15), in: .milliseconds(100)...(.seconds(120)))
         connectTimeout = try config.duration("connect_timeout", default: .seconds(5), in: .milliseconds(100)...(.seconds(60)))

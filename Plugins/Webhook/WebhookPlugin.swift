@@ -1,3 +1,4 @@
+import HeraldCrypto
 import HeraldPluginAPI
 import HeraldTransport
 
@@ -6,14 +7,14 @@ import HeraldTransport
 public struct WebhookPlugin: ChannelPlugin {
     public static let name = "webhook"
     public let config: WebhookConfig
-    private let signer: WebhookSigner?
+    private let signer: StandardWebhookKey?
     private let client = HTTPClient.shared
 
     public var limits: PluginLimits { PluginLimits(maxBatch: 32, maxConcurrency: 1024) }
 
     public init(config: PluginConfig, context: PluginContext) throws {
         self.config = try WebhookConfig(config, context: context)
-        signer = self.config.secret.map(WebhookSigner.init(key:))
+        signer = self.config.secret.map(StandardWebhookKey.init(bytes:))
         if signer == nil {
             context.logger.warning("channel \(context.channel): no secret set; webhook requests go out unsigned")
         }
@@ -38,5 +39,12 @@ public struct WebhookPlugin: ChannelPlugin {
             outcomes[index] = WebhookClassifier.classify(result)
         }
         return outcomes.map { $0 ?? .transient(reply: Reply(code: "cancelled", text: "not sent"), retryAfter: nil) }
+    }
+
+    /// One HEAD per configured endpoint, all at once; see `WebhookProbe`.
+    public func probe() async -> [ProbeResult] {
+        let targets = WebhookProbe.targets(config)
+        let answers = await client.send(targets.map { WebhookProbe.request(url: $0.url, config: config) })
+        return zip(targets, answers).map { WebhookProbe.result(name: $0.name, url: $0.url, $1) }
     }
 }

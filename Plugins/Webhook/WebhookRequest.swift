@@ -1,3 +1,4 @@
+import HeraldCrypto
 import HeraldPluginAPI
 import HeraldTransport
 
@@ -9,7 +10,7 @@ enum WebhookRequest {
         case unknownEndpoint(String)
     }
 
-    static func build(_ delivery: Delivery, config: WebhookConfig, signer: WebhookSigner?, now: Int64) throws(Failure)
+    static func build(_ delivery: Delivery, config: WebhookConfig, signer: StandardWebhookKey?, now: Int64) throws(Failure)
         -> HTTPRequest
     {
         var url = config.url

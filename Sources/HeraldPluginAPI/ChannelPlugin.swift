@@ -14,8 +14,9 @@ public protocol ChannelPlugin: Service {
     var limits: PluginLimits { get }
     /// One outcome per delivery, in the same order; never throws.
     func deliver(_ batch: [Delivery]) async -> [Outcome]
-    /// A cheap credentials or reachability check, for `herald check --probe`.
-    func probe() async -> Outcome
+    /// A cheap credentials or reachability check, for `herald check --probe`: one result per target the channel
+    /// talks to (relay, endpoint, provider), delivering nothing. Never throws; a failure is a `.failed` result.
+    func probe() async -> [ProbeResult]
 }
 
 extension ChannelPlugin {
@@ -26,8 +27,8 @@ extension ChannelPlugin {
         try? await gracefulShutdown()
     }
 
-    public func probe() async -> Outcome {
-        .delivered(providerID: nil, reply: Reply(code: "ok", text: "no probe for this plugin"))
+    public func probe() async -> [ProbeResult] {
+        [ProbeResult(target: Self.name, status: .notProbed, reason: "no probe for this plugin")]
     }
 }
 

@@ -23,8 +23,15 @@ final class CurlMultiLoop: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
     }
 
-    /// The process's loop; HTTP and SMTP clients share it, and so its connection pool.
-    static let shared = CurlMultiLoop()
+    /// The process's loop; HTTP and SMTP clients share it, and so its connection pool. A failure to set libcurl
+    /// up is kept, not fatal: every transfer then fails with it, naming the call or option that was refused.
+    static let shared: Result<CurlMultiLoop, CurlSetupError> = {
+        do throws(CurlSetupError) {
+            return .success(try CurlMultiLoop())
+        } catch {
+            return .failure(error)
+        }
+    }()
 
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(Inbox())
@@ -38,21 +45,33 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// When libcurl wants `CURL_SOCKET_TIMEOUT` next (its timer callback sets it); nil when it wants nothing.
     private var timerDeadline: ContinuousClock.Instant?
 
-    init() {
-        curl_global_init(Int(CURL_GLOBAL_ALL))
-        guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+    init() throws(CurlSetupError) {
+        let global = curl_global_init(Int(CURL_GLOBAL_ALL))
+        guard global == CURLE_OK else {
+            let message = String(cString: curl_easy_strerror(global))
+            throw CurlSetupError(step: "curl_global_init", code: Int(global.rawValue), message: message)
+        }
+        guard let multi = curl_multi_init() else {
+            throw CurlSetupError(step: "curl_multi_init", code: 0, message: "out of memory")
+        }
         self.multi = multi
         wakeFD = poller.wakeFD
-        _ = herald_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 256)
-        // libcurl's default keeps four idle connections per transfer still added; a batch that just finished has
-        // been removed, so between batches the pool would shrink to a few and every SMTP session would start over
-        // (connect, greeting, EHLO, STARTTLS, AUTH). Keep up to this many idle connections instead.
-        _ = herald_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 1024)
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        _ = herald_multi_setopt_socket_cb(multi, curlSocketChanged)
-        _ = herald_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
-        _ = herald_multi_setopt_timer_cb(multi, curlTimerChanged)
-        _ = herald_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
+        let options = CurlMultiOptions(multi: multi)
+        do {
+            try options.set(CURLMOPT_MAX_HOST_CONNECTIONS, "CURLMOPT_MAX_HOST_CONNECTIONS", 256)
+            // libcurl's default keeps four idle connections per transfer still added; a batch that just finished
+            // has been removed, so between batches the pool would shrink to a few and every SMTP session would
+            // start over (connect, greeting, EHLO, STARTTLS, AUTH). Keep up to this many idle connections instead.
+            try options.set(CURLMOPT_MAXCONNECTS, "CURLMOPT_MAXCONNECTS", 1024)
+            let me = Unmanaged.passUnretained(self).toOpaque()
+            try options.set(socketCallback: curlSocketChanged)
+            try options.set(CURLMOPT_SOCKETDATA, "CURLMOPT_SOCKETDATA", pointer: me)
+            try options.set(timerCallback: curlTimerChanged)
+            try options.set(CURLMOPT_TIMERDATA, "CURLMOPT_TIMERDATA", pointer: me)
+        } catch {
+            curl_multi_cleanup(multi)
+            throw error
+        }
         let thread = Thread { [self] in run() }
         thread.name = "herald-curl"
         thread.start()

@@ -66,7 +66,11 @@ final class HTTPTransfer: CurlJob, @unchecked Sendable {
             options.check(herald_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
             options.set(CURLOPT_POSTFIELDS, pointer: copy.baseAddress)
         }
-        if request.method != "POST" && request.method != "GET" {
+        if request.method == "HEAD" {
+            // NOBODY, not a custom "HEAD": with a custom method libcurl would wait for the body the
+            // Content-Length announces, which a HEAD answer never sends.
+            options.set(CURLOPT_NOBODY, 1)
+        } else if request.method != "POST" && request.method != "GET" {
             options.set(CURLOPT_CUSTOMREQUEST, request.method)
         }
         // An empty `Expect:` stops libcurl from waiting for `100 Continue` on larger bodies.

@@ -4,11 +4,12 @@
 /// seen; the core does that. The one exception is connection management: a pooled connection that turns out to
 /// be dead before the server accepted anything is replaced once, at once (PROTOCOLS §1.3).
 public struct SMTPClient: Sendable {
-    private let loop: CurlMultiLoop
+    /// The shared loop, or why libcurl could not be set up (then every request fails with that reason).
+    private let loop: Result<CurlMultiLoop, CurlSetupError>
 
     public static let shared = SMTPClient(loop: CurlMultiLoop.shared)
 
-    private init(loop: CurlMultiLoop) {
+    private init(loop: Result<CurlMultiLoop, CurlSetupError>) {
         self.loop = loop
     }
 
@@ -27,8 +28,32 @@ public struct SMTPClient: Sendable {
         return responses
     }
 
+    /// Runs one probe session (see `SMTPProbeRequest`) on a connection of its own.
+    public func probe(_ request: SMTPProbeRequest) async -> SMTPProbeResponse {
+        let missing = SMTPProbeResponse(replies: [], error: TransportError(curlCode: 42, message: "not run"))
+        let loop: CurlMultiLoop
+        switch self.loop {
+        case .success(let shared): loop = shared
+        case .failure(let error): return SMTPProbeResponse(replies: [], error: error.transportError)
+        }
+        let responses = await loop.perform(count: 1, missing: missing) { index, easy, group in
+            let transfer = SMTPProbeTransfer(easy: easy, group: group, index: index)
+            if let error = transfer.configure(request) {
+                group.finish(index, SMTPProbeResponse(replies: [], error: error))
+                return nil
+            }
+            return transfer
+        }
+        return responses.first ?? missing
+    }
+
     private func perform(_ requests: [SMTPRequest]) async -> [SMTPResponse] {
         let missing = SMTPResponse(reply: nil, error: TransportError(curlCode: 42, message: "not run"))
+        let loop: CurlMultiLoop
+        switch self.loop {
+        case .success(let shared): loop = shared
+        case .failure(let error): return requests.map { _ in SMTPResponse(reply: nil, error: error.transportError) }
+        }
         return await loop.perform(count: requests.count, missing: missing) { index, easy, group in
             let transfer = SMTPTransfer(easy: easy, requests[index], group: group, index: index)
             if let error = transfer.configure(requests[index]) {

@@ -16,8 +16,7 @@ final class SMTPTransfer: CurlJob, @unchecked Sendable {
     /// The message's length; `message` is never empty (an allocation of zero bytes has no base address).
     private let length: Int
     private var sent = 0
-    /// The lines of the reply being read, until its last line (`250 …` after `250-…`) completes it.
-    private var pendingLines: [Substring] = []
+    private var replies = SMTPReplyReader()
     private var lastReply: SMTPReply?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
@@ -97,20 +96,11 @@ final class SMTPTransfer: CurlJob, @unchecked Sendable {
         return count
     }
 
-    /// Lines the server sent; each completes a reply when its code is followed by a space rather than a dash.
+    /// Lines the server sent; the last complete reply is the one that ended the transaction.
     fileprivate func received(_ text: Substring) {
-        for line in text.split(whereSeparator: \.isNewline) {
-            let bytes = Array(line.utf8.prefix(4))
-            guard bytes.count >= 3, bytes[0...2].allSatisfy({ (48...57).contains($0) }) else { continue }
-            pendingLines.append(line.dropFirst(4))
-            if bytes.count == 3 || bytes[3] == UInt8(ascii: " ") {
-                let code = bytes[0...2].reduce(0) { $0 * 10 + Int($1 - 48) }
-                // 221 answers the QUIT libcurl sends when it closes a connection after a failure: keep the reply
-                // that failed the transaction instead.
-                if code != 221 { lastReply = SMTPReply(code: code, text: pendingLines.joined(separator: " ")) }
-                pendingLines = []
-            }
-        }
+        // 221 answers the QUIT libcurl sends when it closes a connection after a failure: keep the reply that
+        // failed the transaction instead.
+        for reply in replies.feed(text) where reply.code != 221 { lastReply = reply }
     }
 }
 

@@ -3,14 +3,19 @@ import HeraldCore
 import HeraldPluginAPI
 import Logging
 
+/// `herald check`: validates the config with the code `herald run` uses (exit 78 when invalid, for systemd's
+/// `RestartPreventExitStatus=`), and with `--probe` asks every channel's plugin to reach its targets, one printed
+/// result per target, exit 1 when one failed. Probes deliver nothing and print no recipient data.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate the config (the same code `run` uses); print each error with its line. Exit 78 if invalid.")
+        abstract: "Validate the config (the same code `run` uses); print each error with its line. Exit 78 if invalid.",
+        discussion: "With --probe, also connect to each channel's relays and endpoints and print one line per target; "
+            + "exit 1 if any failed.")
 
     @OptionGroup var options: ConfigOption
 
-    @Flag(help: "Also ask each channel's plugin to check its credentials or reachability.")
+    @Flag(help: "Also connect to each channel's relays and endpoints (DNS, TCP, TLS, AUTH); exit 1 if one fails.")
     var probe = false
 
     func run() async throws {
@@ -25,15 +30,22 @@ struct CheckCommand: AsyncParsableCommand {
         }
         if let warning = InlineSecretCheck.warning(config: config, registry: builtinPlugins) { printError("warning: \(warning)") }
         print("\(options.path): ok, \(channels.count) channel(s)")
+        var failures = 0
         for channel in channels {
             let rate = channel.rate.map { "\($0)/s" } ?? "unlimited"
-            var line = "  \(channel.name): plugin \(channel.pluginName), concurrency \(channel.concurrency), "
-                + "batch \(channel.batch), rate \(rate)\(channel.paused ? ", paused" : "")"
-            if probe {
-                let outcome = await channel.plugin.probe()
-                line += ", probe: \(outcome.label) \(outcome.reply)"
+            print(
+                "  \(channel.name): plugin \(channel.pluginName), concurrency \(channel.concurrency), "
+                    + "batch \(channel.batch), rate \(rate)\(channel.paused ? ", paused" : "")")
+            guard probe else { continue }
+            // One line per target, so one dead endpoint of a channel cannot hide behind a live one.
+            for result in await channel.plugin.probe() {
+                print("    probe \(result)")
+                if result.status == .failed { failures += 1 }
             }
-            print(line)
+        }
+        if failures > 0 {
+            printError("probe: \(failures) target(s) failed")
+            throw ExitCode.failure
         }
     }
 }

@@ -65,4 +65,13 @@ final class FilePluginTests: XCTestCase {
         let problems = await PluginConformance.check(plugin, sample: (1...3).map { PluginConformance.sampleDelivery(id: "c-\($0)") })
         XCTAssertEqual(problems, [])
     }
+
+    func testProbeChecksTheDirectory() async throws {
+        let plugin = try FilePlugin(config: PluginConfig(values: ["directory": .string("out")], scope: "c"), context: context)
+        let results = await plugin.probe()
+        XCTAssertEqual(results, [.ok("directory \(directory)/out", "writable")])
+        try FileManager.default.removeItem(atPath: directory + "/out")
+        let gone = await plugin.probe()
+        XCTAssertEqual(gone.map(\.label), ["failed (local)"])
+    }
 }

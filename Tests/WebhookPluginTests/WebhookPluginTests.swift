@@ -1,3 +1,4 @@
+import HeraldCrypto
 import HeraldPluginAPI
 import HeraldPluginTesting
 import HeraldTransport
@@ -9,12 +10,12 @@ import XCTest
 final class WebhookPluginTests: XCTestCase {
     let context = PluginContext(channel: "webhook", logger: Logger(label: "test"), baseDirectory: "/tmp")
 
-    /// The Standard Webhooks reference vector (PROTOCOLS §5.3).
+    /// The config's `whsec_` text becomes the key of the Standard Webhooks reference vector (PROTOCOLS §5.3).
     func testSignatureMatchesReferenceVector() throws {
         let config = try WebhookConfig(
             PluginConfig(values: ["url": .string("https://x.example/"), "secret": .string("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")],
                          scope: "channel \"webhook\""), context: context)
-        let signer = WebhookSigner(key: try XCTUnwrap(config.secret))
+        let signer = StandardWebhookKey(bytes: try XCTUnwrap(config.secret))
         XCTAssertEqual(
             signer.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Array(#"{"test": 2432232314}"#.utf8)),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
@@ -50,7 +51,7 @@ final class WebhookPluginTests: XCTestCase {
             PluginConfig(values: ["url": .string("https://x.example/h"), "secret": .string("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
                                   "endpoints": .table(["loyalty": .string("https://l.example/")])], scope: "c"), context: context)
         var delivery = PluginConformance.sampleDelivery(id: "cart-1")
-        let request = try WebhookRequest.build(delivery, config: config, signer: WebhookSigner(key: config.secret!), now: 1_795_428_001_234)
+        let request = try WebhookRequest.build(delivery, config: config, signer: StandardWebhookKey(bytes: try XCTUnwrap(config.secret)), now: 1_795_428_001_234)
         XCTAssertEqual(request.url, "https://x.example/h")
         XCTAssertTrue(request.headers.contains("webhook-id: cart-1"))
         XCTAssertTrue(request.headers.contains("webhook-timestamp: 1795428001"))

@@ -57,11 +57,11 @@ extension HeraldConfig {
             }
             if let text = try table.secret("secret", context: context) {
                 let key = table.values["secret_file"] == nil ? "secret" : "secret_file"
-                let encoded = text.hasPrefix("whsec_") ? String(text.dropFirst(6)) : text
-                guard let bytes = Base64.decode(encoded), (24...64).contains(bytes.count) else {
-                    throw table.error(key, "must be whsec_ followed by base64 of 24–64 random bytes")
+                do {
+                    callbacks.secret = try StandardWebhookKey(parsing: text).bytes
+                } catch {
+                    throw table.error(key, error.description)
                 }
-                callbacks.secret = bytes
                 callbacks.secretIsInline = key == "secret"
             }
             if let names = try table.stringList("events") {

@@ -43,16 +43,10 @@ struct CallbackBatch: Sendable, Equatable {
             "content-type: application/json", "webhook-id: \(id)", "webhook-timestamp: \(seconds)",
         ]
         if let secret {
-            let signature = Self.signature(secret: secret, id: id, timestamp: seconds, body: body)
+            // The same signer as the webhook plugin's (HeraldCrypto), so both verify with one receiver library.
+            let signature = StandardWebhookKey(bytes: secret).signature(id: id, timestamp: seconds, body: body)
             headers.append("webhook-signature: " + signature)
         }
         return headers
-    }
-
-    /// `v1,` + base64 of HMAC-SHA256(secret, "id.timestamp.body"): exactly the bytes sent are signed.
-    static func signature(secret: [UInt8], id: String, timestamp: Int64, body: [UInt8]) -> String {
-        var signed = Array("\(id).\(timestamp).".utf8)
-        signed.append(contentsOf: body)
-        return "v1," + Base64.encode(Digest.hmacSHA256(key: secret, data: signed))
     }
 }

@@ -7,8 +7,9 @@ import XCTest
 
 @testable import HeraldCore
 
-/// Status callbacks: the Standard Webhooks signature against the reference vector, the request's exact bytes,
-/// filtering, and the service's retry of one window under one id against a fake sender.
+/// Status callbacks: the request's exact bytes (signed by HeraldCrypto's `StandardWebhookKey`, whose reference
+/// vector is tested in HeraldCryptoTests), filtering, and the service's retry of one window under one id against
+/// a fake sender.
 final class CallbackServiceTests: XCTestCase {
     var directory = ""
 
@@ -48,15 +49,6 @@ final class CallbackServiceTests: XCTestCase {
         }
     }
 
-    func testSignatureMatchesTheStandardWebhooksVector() throws {
-        let secret = try XCTUnwrap(Base64.decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
-        XCTAssertEqual(
-            CallbackBatch.signature(
-                secret: secret, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
-                body: Array(#"{"test": 2432232314}"#.utf8)),
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
-    }
-
     func testBatchBodyHeadersAndFilter() throws {
         let entries = [
             OutboxEntry(seq: 7, event: "accepted", json: Array(#"{"event":"accepted"}"#.utf8)),
@@ -78,7 +70,7 @@ final class CallbackServiceTests: XCTestCase {
             [
                 "content-type: application/json", "webhook-id: evt_7-9", "webhook-timestamp: 1614265330",
                 "webhook-signature: "
-                    + CallbackBatch.signature(secret: secret, id: "evt_7-9", timestamp: 1_614_265_330, body: body),
+                    + StandardWebhookKey(bytes: secret).signature(id: "evt_7-9", timestamp: 1_614_265_330, body: body),
             ])
         XCTAssertEqual(batch.headers(body: body, now: now, secret: nil).count, 3, "no secret: unsigned")
         XCTAssertNil(CallbackBatch(entries: [], kinds: ["delivered"]))
@@ -108,7 +100,7 @@ final class CallbackServiceTests: XCTestCase {
             let timestamp = try XCTUnwrap(request.header("webhook-timestamp").flatMap { Int64($0) })
             XCTAssertEqual(
                 request.header("webhook-signature"),
-                CallbackBatch.signature(secret: secret, id: id, timestamp: timestamp, body: request.body))
+                StandardWebhookKey(bytes: secret).signature(id: id, timestamp: timestamp, body: request.body))
         }
         let body = String(decoding: requests[2].body, as: UTF8.self)
         XCTAssertTrue(body.contains(#""events":[{"ts":"1970-01-01T00:00:01.000Z","id":"m0","event":"delivered""#))

@@ -12,11 +12,13 @@ def _name(common_name):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def make_ca_and_server(directory):
-    """Writes ca.pem, server.pem and server.key into directory; returns their paths."""
+def make_ca_and_server(directory, ca_name="Herald Test CA"):
+    """Writes ca.pem, server.pem and server.key into directory; returns their paths. Give a second CA its own
+    `ca_name`: OpenSSL looks issuers up by name, so a same-named stranger fails as a bad signature (curl:35)
+    instead of as an unknown issuer (curl:60)."""
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(_name("Herald Test CA")).issuer_name(_name("Herald Test CA"))
+    ca = (x509.CertificateBuilder().subject_name(_name(ca_name)).issuer_name(_name(ca_name))
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
           .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
