@@ -24,13 +24,17 @@ public struct ChannelContract: Sendable {
     public var secretKeys: [String]
     /// Top-level message fields of the plugin's own (`push`, `audience`, …), each with its validator.
     public var fields: [MessageField]
+    /// Where one delivery goes, for dead-destination backoff (a named endpoint, a push service, a provider host);
+    /// nil, or nil for a delivery: the channel. On a channel with `domain_rate`, the core uses the recipient
+    /// domain instead, for every plugin.
+    public var destination: (@Sendable (Delivery) -> String?)?
 
     public init(
         addressKind: String, address: @escaping @Sendable (_ recipient: Recipient, _ endpoint: String?) -> String? = {
             recipient, _ in recipient.identity
         }, deadAddressReason: DeadAddressReason = .tokenInvalid, recipientFields: [RecipientField] = [],
         needsContent: Bool = true, header: (@Sendable (_ name: String, _ value: String) -> String?)? = nil,
-        secretKeys: [String] = [], fields: [MessageField] = []
+        secretKeys: [String] = [], fields: [MessageField] = [], destination: (@Sendable (Delivery) -> String?)? = nil
     ) {
         self.addressKind = addressKind
         self.address = address
@@ -40,6 +44,7 @@ public struct ChannelContract: Sendable {
         self.header = header
         self.secretKeys = secretKeys
         self.fields = fields
+        self.destination = destination
     }
 }
 

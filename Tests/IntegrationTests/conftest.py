@@ -35,8 +35,8 @@ def make_receiver(tmp_path):
     """make_receiver(plan=None, delay_ms=0) -> Receiver (listening); every receiver is stopped at teardown."""
     receivers = []
 
-    def factory(plan=None, delay_ms=0, tls=None):
-        receiver = Receiver(tmp_path / f"receiver{len(receivers)}", plan, delay_ms, tls)
+    def factory(plan=None, delay_ms=0, tls=None, port=0, root=None):
+        receiver = Receiver(root or tmp_path / f"receiver{len(receivers)}", plan, delay_ms, tls, port)
         receivers.append(receiver)
         return receiver
 

@@ -256,7 +256,7 @@ class Daemon:
 class Receiver:
     """The webhook receiver peer (peers/webhook_receiver.py) in its own process, with its plan and request log."""
 
-    def __init__(self, root, plan=None, delay_ms=0, tls=None):
+    def __init__(self, root, plan=None, delay_ms=0, tls=None, port=0):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.plan_path = self.root / "plan.json"
@@ -266,7 +266,8 @@ class Receiver:
         self.proc = subprocess.Popen(
             [sys.executable, str(HERE / "peers" / "webhook_receiver.py"), "--secret", SECRET, "--plan",
              str(self.plan_path), "--log", str(self.log_path), "--delay-ms", str(delay_ms)]
-            + (["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])] if tls else []),
+            + (["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])] if tls else [])
+            + (["--port", str(port)] if port else []),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr)
         os.set_blocking(self.proc.stdout.fileno(), False)
         buffer = b""

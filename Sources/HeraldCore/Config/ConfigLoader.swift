@@ -11,7 +11,7 @@ public enum ConfigLoader {
     ]
     static let channelCoreKeys: Set<String> = [
         "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause", "domain_rate", "default_domain_rate",
-        "fallback", "fallback_after", "adaptive_concurrency",
+        "fallback", "fallback_after", "adaptive_concurrency", "dead_after", "fallback_after_down",
     ]
 
     /// `credentialsDirectory` is where bare `*_file` names of the core's own secrets resolve (systemd credentials).
@@ -60,13 +60,14 @@ public enum ConfigLoader {
             fullRecipients: recipients == "full")
 
         let retryTable = try table("retry")
-        try retryTable.rejectUnknownKeys(allowed: ["min", "max", "max_age"])
-        let retry = HeraldConfig.Retry(
+        try retryTable.rejectUnknownKeys(allowed: ["min", "max", "max_age", "dead_after"])
+        var retry = HeraldConfig.Retry(
             min: try retryTable.duration("min", default: .seconds(30), in: .milliseconds(10)...(.seconds(86_400))),
             max: try retryTable.duration("max", default: .seconds(3600), in: .milliseconds(10)...(.seconds(7 * 86_400))),
             maxAge: try retryTable.duration(
                 "max_age", default: .seconds(86_400), in: .seconds(1)...(.seconds(30 * 86_400))))
         guard retry.max >= retry.min else { throw retryTable.error("max", "must be at least retry.min") }
+        retry.deadAfter = try retryTable.int("dead_after", default: 10, in: 1...1000)
 
         let intakeTable = try table("intake")
         try intakeTable.rejectUnknownKeys(allowed: ["batch", "rescan", "max_size", "submit_group"])
@@ -155,6 +156,11 @@ public enum ConfigLoader {
                 bound.fallbackAfter = try core.int("fallback_after", default: 1, in: 1...100)
             }
             bound.adaptiveConcurrency = try core.bool("adaptive_concurrency", default: false)
+            if values["dead_after"] != nil { bound.deadAfter = try core.int("dead_after", default: 10, in: 1...1000) }
+            if values["fallback_after_down"] != nil {
+                bound.fallbackAfterDown = try core.duration(
+                    "fallback_after_down", default: .seconds(300), in: .seconds(1)...(.seconds(7 * 86_400)))
+            }
             for key in channelCoreKeys { values[key] = nil }
             bound.domainRates = domainRates
             bound.defaultDomainRate = defaultDomainRate

@@ -13,6 +13,9 @@ public struct HeraldConfig: Sendable {
         public var min: Duration
         public var max: Duration
         public var maxAge: Duration
+        /// `dead_after`, 1…1000, default 10: consecutive transient outcomes on one destination after which it is
+        /// down (DESIGN §6): no more deliveries there but one probe per interval, from `min` backing off to `max`.
+        public var deadAfter: Int = 10
     }
 
     public struct Intake: Sendable, Equatable {
@@ -49,6 +52,11 @@ public struct HeraldConfig: Sendable {
         /// `adaptive_concurrency`, default false: the in-flight limit finds its own level up to `concurrency`
         /// (`AdaptiveConcurrency`).
         public var adaptiveConcurrency: Bool = false
+        /// `dead_after` for this channel's destinations; nil: `[retry] dead_after`.
+        public var deadAfter: Int?
+        /// `fallback_after_down`, 1s…7d: a message whose destination has been down this long moves along its
+        /// fallback route; nil (absent): it waits for the destination, however long (until max_age/expires_at).
+        public var fallbackAfterDown: Duration?
     }
 
     public var file: String

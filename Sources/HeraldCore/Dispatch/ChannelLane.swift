@@ -26,6 +26,10 @@ final class ChannelLane: Sendable {
     let adaptive: AdaptiveConcurrency?
     /// Until when (ms) the lane sends nothing: after a throttle or a credentials error.
     private let holdUntil = Atomic<Int64>(0)
+    /// Which of the lane's destinations are down (`ChannelLane+Destinations.swift`).
+    let health: Mutex<DestinationHealth>
+    /// Per-domain rates are configured, so each recipient domain is a destination of its own.
+    var hasDomainRates: Bool { domains != nil }
 
     init(channel: ChannelRuntime, shared: Shared, preparer: DeliveryPreparer, mask: RecipientMask, policy: LanePolicy?) {
         self.channel = channel
@@ -35,6 +39,11 @@ final class ChannelLane: Sendable {
         self.preparer = preparer
         report = OutcomeReport(channel: channel.name, plugin: channel.pluginName, mask: mask)
         domains = DomainLimiter(rates: channel.domainRates, fallback: channel.defaultDomainRate)
+        health = Mutex(
+            DestinationHealth(
+                settings: .init(
+                    deadAfter: channel.deadAfter ?? shared.retry.deadAfter, probeMin: shared.retry.min.milliseconds,
+                    probeMax: shared.retry.max.milliseconds, ceiling: channel.concurrency)))
     }
 
     var inFlight: Int { inflight.load(ordering: .relaxed) }
@@ -67,6 +76,10 @@ final class ChannelLane: Sendable {
                     await doorbell.wait(timeout: .milliseconds(hold - now))
                     continue
                 }
+                if let down = oneDestinationDownUntil(now: now) {
+                    await doorbell.wait(timeout: .milliseconds(max(1, down - now)))
+                    continue
+                }
                 let busy = inflight.load(ordering: .relaxed)
                 let free = concurrencyLimit - busy
                 if free <= 0 || (busy > 0 && free < lowWater()) {
@@ -76,7 +89,8 @@ final class ChannelLane: Sendable {
                 let rows: [QueueRow]
                 do {
                     rows = try shared.store.claim(
-                        channel: channel.name, limit: min(free, claimCap), now: now, excluding: domains?.held(now: now) ?? [])
+                        channel: channel.name, limit: min(free, claimCap), now: now,
+                        excluding: (domains?.held(now: now) ?? []) + downDomainsNotDue(now: now))
                 } catch {
                     shared.logger.error("channel \(channel.name): cannot claim messages: \(error)")
                     await doorbell.wait(timeout: .seconds(1))
@@ -146,12 +160,17 @@ final class ChannelLane: Sendable {
                 ready.append(item)
             }
         }
-        releaseOverBudget(overBudget)
+        let (routed, behind) = admitDestinations(ready, now: now)
+        ready = routed.map(\.item)
+        results += behind.results
+        releaseOverBudget(overBudget + behind.release)
+        held += behind.messages
         if let policy, !held.isEmpty { release(held, policy: policy) }
         if !ready.isEmpty {
             let started = ContinuousClock.now
             var outcomes = await channel.plugin.deliver(ready.map(\.0))
             if Task.isCancelled {  // shutdown: the rows stay in flight and are requeued
+                cancelDestinations(routed)
                 if let policy { release(ready.map(\.2), policy: policy) }
                 return
             }
@@ -163,6 +182,7 @@ final class ChannelLane: Sendable {
                 outcomes = Array((outcomes + Array(repeating: missing, count: ready.count)).prefix(ready.count))
             }
             let finished = Clock.nowMillis()
+            recordDestinations(routed, outcomes: outcomes, now: finished)
             for ((_, row, message), outcome) in zip(ready, outcomes) {
                 let decision = OutcomeDecision.decide(
                     outcome,
@@ -194,7 +214,8 @@ final class ChannelLane: Sendable {
         }
     }
 
-    /// Messages over their domain's rate go back to the queue, due when the domain has a token again.
+    /// Messages over their domain's rate, or behind a down destination, go back to the queue without spending an
+    /// attempt, due when the domain has a token again or the destination's next probe may go.
     private func releaseOverBudget(_ rows: [(id: String, until: Int64)]) {
         guard !rows.isEmpty else { return }
         do {

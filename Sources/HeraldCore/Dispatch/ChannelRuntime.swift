@@ -19,6 +19,10 @@ public struct ChannelRuntime: Sendable {
     public var defaultDomainRate: Double?
     /// `concurrency` is a ceiling the lane reaches by AIMD instead of a fixed value.
     public var adaptiveConcurrency: Bool
+    /// `dead_after` of this channel; nil: `[retry] dead_after`.
+    public var deadAfter: Int?
+    /// `fallback_after_down`; nil: messages wait for a down destination.
+    public var fallbackAfterDown: Duration?
 
     /// Deliveries in flight when the config does not say.
     public static let defaultConcurrency = 64
@@ -38,5 +42,7 @@ public struct ChannelRuntime: Sendable {
         domainRates = config.domainRates.mapValues(\.perSecond)
         defaultDomainRate = config.defaultDomainRate?.perSecond
         adaptiveConcurrency = config.adaptiveConcurrency
+        deadAfter = config.deadAfter
+        fallbackAfterDown = config.fallbackAfterDown
     }
 }

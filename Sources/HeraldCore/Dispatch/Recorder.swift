@@ -20,6 +20,8 @@ final class Recorder: Sendable {
     private let failedDirectory: String
     private let logger: Logger
     private let buffer = Mutex<[Result]>([])
+    /// Log lines that change no message (a destination down or up), written with the next flush.
+    private let eventBuffer = Mutex<[LogEvent]>([])
     /// Recipients the lanes found invalid, suppressed once per flush rather than once per batch on the lanes' time.
     private let suppressBuffer = Mutex<[SuppressionStore.Entry]>([])
     private let suppressions: SuppressionStore?
@@ -51,6 +53,12 @@ final class Recorder: Sendable {
     func submit(_ suppress: [SuppressionStore.Entry]) {
         guard !suppress.isEmpty else { return }
         suppressBuffer.withLock { $0 += suppress }
+        doorbell.ring()
+    }
+
+    func submit(events: [LogEvent]) {
+        guard !events.isEmpty else { return }
+        eventBuffer.withLock { $0 += events }
         doorbell.ring()
     }
 
@@ -115,6 +123,11 @@ final class Recorder: Sendable {
     }
 
     private func flushResults() -> Bool {
+        let events = eventBuffer.withLock { buffer in
+            defer { buffer.removeAll() }
+            return buffer
+        }
+        log.write(events)
         let batch = buffer.withLock { buffer in
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer

@@ -4,11 +4,14 @@ public struct RetryPolicy: Sendable, Equatable {
     public var min: Duration
     public var max: Duration
     public var maxAge: Duration
+    /// Consecutive transient outcomes after which a destination is down (`DestinationHealth`).
+    public var deadAfter: Int
 
-    public init(min: Duration, max: Duration, maxAge: Duration) {
+    public init(min: Duration, max: Duration, maxAge: Duration, deadAfter: Int = 10) {
         self.min = min
         self.max = max
         self.maxAge = maxAge
+        self.deadAfter = deadAfter
     }
 
     /// The delay after `attempt` (1-based) failed. `unit` is a random number in 0..<1, passed in so tests are exact.

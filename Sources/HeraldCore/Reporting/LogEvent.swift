@@ -10,6 +10,10 @@ public struct LogEvent: Sendable, Equatable {
         case paused
         /// An operator lifted a suppression (`herald suppress remove`); `code` is the address kind.
         case unsuppressed
+        /// A destination of the channel (`destination`) is down: one probe per interval until it answers.
+        case destinationDown = "destination_down"
+        /// A probe was answered: the destination is back, ramping up from one delivery in flight.
+        case destinationUp = "destination_up"
     }
 
     public var ts: Int64
@@ -17,6 +21,8 @@ public struct LogEvent: Sendable, Equatable {
     public var event: Kind
     public var channel: String?
     public var plugin: String?
+    /// For `destination_down` and `destination_up`: the channel's destination (a domain, an endpoint, the channel).
+    public var destination: String?
     public var attempt: Int?
     public var campaign: String?
     public var stage: String?
@@ -69,6 +75,7 @@ public struct LogEvent: Sendable, Equatable {
         writer.member(#","event":"#, event.rawValue)
         writer.member(#","channel":"#, channel)
         writer.member(#","plugin":"#, plugin)
+        writer.member(#","destination":"#, destination)
         writer.member(#","attempt":"#, attempt.map(Int64.init))
         writer.member(#","campaign":"#, campaign)
         writer.member(#","stage":"#, stage)

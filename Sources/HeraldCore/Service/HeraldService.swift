@@ -99,7 +99,9 @@ public enum HeraldService {
             channelsFile: config.state + "/channels.json")
         let dispatcher = Dispatcher(
             channels: channels, store: store, decoder: decoder, templates: templates, log: log, layout: layout,
-            retry: RetryPolicy(min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge), mask: mask,
+            retry: RetryPolicy(
+                min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge,
+                deadAfter: config.retry.deadAfter), mask: mask,
             drainTimeout: config.drainTimeout, logger: logger, policies: policies, onRecorded: { status.queueChanged() })
         status.reportConcurrency { dispatcher.concurrency() }
         let intake = Intake(

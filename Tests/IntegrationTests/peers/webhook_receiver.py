@@ -59,6 +59,7 @@ def main():
     parser.add_argument("--delay-ms", type=float, default=0)
     parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate chain")
     parser.add_argument("--tls-key", help="the certificate's PEM private key")
+    parser.add_argument("--port", type=int, default=0, help="listen here (0: any free port)")
     args = parser.parse_args()
 
     webhook = Webhook(args.secret)
@@ -102,9 +103,10 @@ def main():
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+        allow_reuse_address = True  # a receiver restarted on its old port, as after an outage
         request_queue_size = 256  # Herald opens up to `concurrency` connections at once
 
-    server = Server(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", args.port), Handler)
     if args.tls_cert:
         import ssl
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
