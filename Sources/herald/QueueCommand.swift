@@ -28,19 +28,32 @@ struct QueueCommand: ParsableCommand {
     }
 }
 
-/// The running daemon's concurrency per channel (adaptive or configured), as it last wrote it to STATE/channels.json.
+/// The running daemon's concurrency per channel (adaptive or configured) and its down destinations, as it last
+/// wrote them to STATE/channels.json.
 private func printConcurrency(stateDirectory: String) {
     guard let text = readTextFile(stateDirectory + "/channels.json"),
         case .object(let channels)? = try? JSONParser.parse(Array(text.utf8))
     else { return }
     print("")
     print(pad("CHANNEL", 16) + pad("CONCURRENCY", 13) + "MAXIMUM")
+    var down: [String] = []
     for (name, value) in channels.sorted(by: { $0.key < $1.key }) {
         guard case .object(let fields) = value, case .int(let limit)? = fields["concurrency"],
             case .int(let maximum)? = fields["maximum"]
         else { continue }
         print(pad(name, 16) + pad(String(limit), 13) + String(maximum))
+        guard case .array(let entries)? = fields["down"] else { continue }
+        for case .object(let entry) in entries {
+            guard case .string(let destination)? = entry["destination"], case .string(let since)? = entry["since"],
+                case .string(let probe)? = entry["next_probe"]
+            else { continue }
+            down.append(pad(name, 16) + pad(destination, 28) + pad(since, 26) + probe)
+        }
     }
+    guard !down.isEmpty else { return }
+    print("")
+    print(pad("CHANNEL", 16) + pad("DOWN DESTINATION", 28) + pad("SINCE", 26) + "NEXT PROBE")
+    for line in down { print(line) }
 }
 
 func pad(_ text: String, _ width: Int) -> String {

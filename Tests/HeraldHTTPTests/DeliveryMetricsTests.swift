@@ -19,6 +19,20 @@ final class DeliveryMetricsTests: XCTestCase {
         XCTAssertEqual(factory.instrument(name, [("channel", "email"), ("event", "delivered")])?.all, [2, 1])
     }
 
+    func testDestinationDownIsAGaugePerDestination() {
+        let factory = TestMetricsFactory()
+        let metrics = DeliveryMetrics(factory: factory)
+        var down = LogEvent(ts: 1, event: .destinationDown, channel: "email")
+        down.destination = "down.example"
+        var up = down
+        up.event = .destinationUp
+        metrics.record([down])
+        let labels = [("channel", "email"), ("destination", "down.example")]
+        XCTAssertEqual(factory.instrument(DeliveryMetrics.Name.destinationDown, labels)?.all, [1])
+        metrics.record([up])
+        XCTAssertEqual(factory.instrument(DeliveryMetrics.Name.destinationDown, labels)?.all, [1, 0])
+    }
+
     func testMakesEachInstrumentOnce() {
         let factory = TestMetricsFactory()
         let metrics = DeliveryMetrics(factory: factory)

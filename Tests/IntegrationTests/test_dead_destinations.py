@@ -36,6 +36,8 @@ def test_a_503_outage_costs_a_probe_per_interval(make_daemon, make_receiver):
     daemon = queue_and_start(make_daemon, [webhook_channel(receiver)], ids, message)
     first = wait_for(lambda: receiver.requests() and receiver.requests()[0]["t"], 30, "the first request")
     wait_for(lambda: daemon.events("destination_down"), 30, "destination_down")
+    shown = wait_for(lambda: "DOWN DESTINATION" in (q := daemon.cli("queue").stdout) and q, 10, "herald queue shows it")
+    assert any(line.split()[:2] == ["webhook", "webhook"] for line in shown.splitlines()), shown
     time.sleep(max(0.0, first + OUTAGE - time.time()))
     receiver.set_plan({"default": 200})
     during = [r for r in receiver.requests() if first + 5 <= r["t"] < first + OUTAGE]

@@ -41,9 +41,14 @@ public final class Dispatcher: Service, Sendable {
         self.logger = logger
     }
 
-    /// Each channel's concurrency now (adaptive or configured) and its ceiling, for metrics and `herald queue`.
-    public func concurrency() -> [(channel: String, limit: Int, maximum: Int)] {
-        lanes.map { (channel: $0.channel.name, limit: $0.concurrencyLimit, maximum: $0.channel.concurrency) }
+    /// Each channel's concurrency now (adaptive or configured), its ceiling and its down destinations, for
+    /// metrics and `herald queue`.
+    public func status() -> [ChannelStatus] {
+        lanes.map { lane in
+            ChannelStatus(
+                channel: lane.channel.name, limit: lane.concurrencyLimit, maximum: lane.channel.concurrency,
+                down: lane.downDestinations.map { .init(destination: $0.destination, since: $0.since, nextProbe: $0.nextProbe) })
+        }
     }
 
     /// New work arrived (intake committed, or a requeue): every lane looks.

@@ -18,6 +18,8 @@ public final class DeliveryMetrics: Sendable {
         public static let pluginErrors = "herald_plugin_errors_total"
         public static let queue = "herald_queue_messages"
         public static let concurrency = "herald_channel_concurrency"
+        /// 1 while a destination of the channel is down (`destination_down`), 0 once it is up again.
+        public static let destinationDown = "herald_destination_down"
     }
 
     /// The events that mean a plugin or a channel is in trouble, reported as `outcome`.
@@ -39,6 +41,8 @@ public final class DeliveryMetrics: Sendable {
         var latency: [String: Metrics.Timer] = [:]
         var queue: [QueueKey: Gauge] = [:]
         var concurrency: [String: Gauge] = [:]
+        /// Keyed by channel and destination; only destinations that went down at least once.
+        var destinations: [QueueKey: Gauge] = [:]
     }
 
     private let factory: (any MetricsFactory)?
@@ -68,6 +72,14 @@ public final class DeliveryMetrics: Sendable {
                     counter(&instruments.errors, key, Name.pluginErrors, [("outcome", key.event.rawValue)])
                         .increment(by: count)
                 }
+            }
+            for event in events where event.event == .destinationDown || event.event == .destinationUp {
+                let key = QueueKey(channel: event.channel ?? "", state: event.destination ?? "")
+                let gauge =
+                    instruments.destinations[key]
+                    ?? makeGauge(Name.destinationDown, [("channel", key.channel), ("destination", key.state)])
+                instruments.destinations[key] = gauge
+                gauge.record(event.event == .destinationDown ? 1 : 0)
             }
             for event in events where event.event == .delivered {
                 guard let latency = event.latencyMs, latency >= 0 else { continue }

@@ -103,7 +103,7 @@ public enum HeraldService {
                 min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge,
                 deadAfter: config.retry.deadAfter), mask: mask,
             drainTimeout: config.drainTimeout, logger: logger, policies: policies, onRecorded: { status.queueChanged() })
-        status.reportConcurrency { dispatcher.concurrency() }
+        status.reportConcurrency { dispatcher.status() }
         let intake = Intake(
             layout: layout, store: store, decoder: decoder,
             settings: .init(

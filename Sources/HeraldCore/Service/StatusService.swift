@@ -18,7 +18,7 @@ public final class StatusService: Service, Sendable {
 
     private let metrics: DeliveryMetrics?
     /// Each channel's concurrency now and its ceiling (set once the dispatcher exists).
-    private let concurrency = Mutex<@Sendable () -> [(channel: String, limit: Int, maximum: Int)]>({ [] })
+    private let concurrency = Mutex<@Sendable () -> [ChannelStatus]>({ [] })
     /// Where `herald queue` reads the channels' current concurrency: STATE/channels.json.
     private let channelsFile: String?
 
@@ -33,27 +33,19 @@ public final class StatusService: Service, Sendable {
         self.channelsFile = channelsFile
     }
 
-    public func reportConcurrency(_ source: @escaping @Sendable () -> [(channel: String, limit: Int, maximum: Int)]) {
+    public func reportConcurrency(_ source: @escaping @Sendable () -> [ChannelStatus]) {
         concurrency.withLock { $0 = source }
     }
 
-    /// Publishes the channels' concurrency to /metrics and to STATE/channels.json (only when it changed).
-    private func publishConcurrency(last: inout [String: Int]) {
+    /// Publishes the channels' concurrency to /metrics, and it with the down destinations to STATE/channels.json
+    /// (only when something changed).
+    private func publishConcurrency(last: inout [ChannelStatus]) {
         let now = concurrency.withLock { $0 }()
-        var current: [String: Int] = [:]
-        for entry in now {
-            current[entry.channel] = entry.limit
-            metrics?.updateConcurrency(channel: entry.channel, limit: entry.limit)
-        }
-        guard current != last, let channelsFile else { return }
-        last = current
+        for entry in now { metrics?.updateConcurrency(channel: entry.channel, limit: entry.limit) }
+        guard now != last, let channelsFile else { return }
+        last = now
         var writer = JSONWriter()
-        writer.value(
-            .object(
-                Dictionary(
-                    uniqueKeysWithValues: now.map {
-                        ($0.channel, JSONValue.object(["concurrency": .int(Int64($0.limit)), "maximum": .int(Int64($0.maximum))]))
-                    })))
+        writer.value(.object(Dictionary(now.map { ($0.channel, $0.jsonValue) }, uniquingKeysWith: { first, _ in first })))
         let directory = (channelsFile as NSString).deletingLastPathComponent
         let name = (channelsFile as NSString).lastPathComponent
         try? SpoolFile.writeAtomically(writer.bytes, directory: directory, name: name, sync: false)
@@ -86,7 +78,7 @@ public final class StatusService: Service, Sendable {
 
     private func loop(watchdog: Duration?) async {
         var announced = false
-        var published: [String: Int] = [:]
+        var published: [ChannelStatus] = []
         while !Task.isCancelled {
             await doorbell.wait(timeout: min(watchdog ?? .seconds(30), Self.statusInterval))
             if Task.isCancelled { break }
