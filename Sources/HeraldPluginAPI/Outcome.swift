@@ -38,6 +38,19 @@ public enum Outcome: Sendable, Equatable {
         }
     }
 
+    /// The same outcome with other words from the peer (the core masks and shortens them before storing).
+    public func replacingReply(_ reply: Reply) -> Outcome {
+        switch self {
+        case .delivered(let providerID, _): .delivered(providerID: providerID, reply: reply)
+        case .transient(_, let hint): .transient(reply: reply, retryAfter: hint)
+        case .throttled(_, let hint): .throttled(reply: reply, retryAfter: hint)
+        case .permanent: .permanent(reply: reply)
+        case .recipientInvalid: .recipientInvalid(reply: reply)
+        case .credentialsInvalid: .credentialsInvalid(reply: reply)
+        case .destinationGone: .destinationGone(reply: reply)
+        }
+    }
+
     /// A stable label for logs and metrics.
     public var label: String {
         switch self {

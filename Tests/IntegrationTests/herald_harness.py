@@ -132,7 +132,8 @@ class Daemon:
     """One `herald run` under test: its config, its directories, its process, its stderr and delivery log."""
 
     def __init__(self, binary, root, channels, retry=None, intake=None, spool="spool", state="state",
-                 log="log/delivery.log", drain_timeout="5s", policy=None, http=None, callbacks=None):
+                 log="log/delivery.log", drain_timeout="5s", policy=None, http=None, callbacks=None,
+                 recipients="full"):
         self.binary = binary
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -146,7 +147,7 @@ class Daemon:
         self.notify = None
         lines = [f"spool = {toml_value(spool)}", f"state = {toml_value(state)}", 'templates = "templates"',
                  f"drain_timeout = {toml_value(drain_timeout)}", "[log]", f"delivery = {toml_value(log)}",
-                 'recipients = "full"', "[retry]"]
+                 f"recipients = {toml_value(recipients)}", "[retry]"]
         retry = {"min": "200ms", "max": "2s", "max_age": "1h"} | (retry or {})
         intake = {"batch": 1000, "rescan": "30s"} | (intake or {})
         lines += [f"{k} = {toml_value(v)}" for k, v in retry.items()]

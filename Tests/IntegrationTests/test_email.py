@@ -6,6 +6,7 @@ import email
 import email.policy
 import hashlib
 import hmac
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -301,3 +302,24 @@ def test_domain_rate_spreads_one_domain_not_the_others(make_daemon, make_smtp):
     assert all(e["attempt"] == 1 for e in daemon.events("delivered")), "a domain hold is not an attempt"
     assert not daemon.events("failed") and not daemon.events("deferred")
     assert daemon.stop() == 0
+
+
+def test_peer_text_quoting_the_recipient_is_masked_everywhere(make_daemon, make_smtp):
+    """A 550 that quotes the address (`550 5.1.1 <r550@…>: Recipient address rejected`) is stored masked: in the
+    delivery log's detail, the dead letter's reason and attempts, the suppression's source and the daemon's own
+    log; only the original message inside the dead letter keeps it, for requeue."""
+    peer = make_smtp()
+    daemon = make_daemon([smtp_channel(peer.url)], recipients="masked").start()
+    drop(daemon.spool, "quoted", message("quoted", channel="email", to={"email": "r550@example.net"}))
+    wait_for(lambda: daemon.events("failed", id="quoted"), 30, lambda: f"failed: {daemon.events()}")
+    assert daemon.stop() == 0
+    clear = "r550@example.net"
+    [failed] = daemon.events("failed", id="quoted")
+    assert "r***@example.net" in failed["detail"] and clear not in failed["detail"], failed
+    assert clear not in daemon.log.read_text()
+    dead = json.loads((daemon.spool / "failed" / "quoted.json").read_text())
+    assert clear not in dead["reason"] and clear not in json.dumps(dead["attempts"])
+    assert dead["message"]["to"]["email"] == clear
+    source = [line.split("\t")[4] for line in daemon.cli("suppress", "list").stdout.splitlines()[1:]]
+    assert source and all(clear not in s and "r***@example.net" in s for s in source), source
+    assert clear not in daemon.stderr()

@@ -19,6 +19,7 @@ final class ChannelLane: Sendable {
     let shared: Shared
     private let preparer: DeliveryPreparer
     let report: OutcomeReport
+    let peerText: PeerText
     private let inflight = Atomic<Int>(0)
     private let domains: DomainLimiter?
     let policy: LanePolicy?
@@ -38,6 +39,7 @@ final class ChannelLane: Sendable {
         self.shared = shared
         self.preparer = preparer
         report = OutcomeReport(channel: channel.name, plugin: channel.pluginName, mask: mask)
+        peerText = PeerText(full: mask.full)
         domains = DomainLimiter(rates: channel.domainRates, fallback: channel.defaultDomainRate)
         health = Mutex(
             DestinationHealth(
@@ -181,6 +183,8 @@ final class ChannelLane: Sendable {
                 let missing = Outcome.transient(reply: Reply(code: "plugin", text: "no outcome reported"), retryAfter: nil)
                 outcomes = Array((outcomes + Array(repeating: missing, count: ready.count)).prefix(ready.count))
             }
+            // Peer words quote recipients: masked and bounded once, before any log, row, file or journald line.
+            outcomes = zip(ready, outcomes).map { item, outcome in peerText.clean(outcome, recipient: item.0.recipient) }
             let finished = Clock.nowMillis()
             recordDestinations(routed, outcomes: outcomes, now: finished)
             for ((_, row, message), outcome) in zip(ready, outcomes) {
