@@ -15,12 +15,15 @@ extension QueueStore {
         try db.execute(sql: "CREATE INDEX message_finished ON message(updated_at) WHERE \(finishedStates)")
     }
 
-    /// A new database gets incremental auto-vacuum before its first table (SQLite fixes the mode then); an existing
-    /// one keeps its mode until `convertToIncrementalVacuum()` rewrites it. Called before the migrator.
+    /// A new database gets incremental auto-vacuum before its first table; an existing one keeps its mode until
+    /// `convertToIncrementalVacuum()` rewrites it. Called before the migrator. Switching to WAL has already written
+    /// the file's header, which fixes the mode, so even the empty file needs its (instant) VACUUM.
     static func prepareAutoVacuum(_ pool: DatabasePool) throws {
         try pool.writeWithoutTransaction { db in
             let objects = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") ?? 0
-            if objects == 0 { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
+            guard objects == 0, try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
         }
     }
 

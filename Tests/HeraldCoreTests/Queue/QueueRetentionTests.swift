@@ -110,7 +110,7 @@ final class QueueRetentionTests: XCTestCase {
         }
         let full = try store.pageCounts()
         XCTAssertGreaterThan(full.pages, 1000)
-        try store.pool.write { db in try db.execute(sql: "UPDATE message SET state = 'failed', updated_at = 2000") }
+        try await store.pool.write { db in try db.execute(sql: "UPDATE message SET state = 'failed', updated_at = 2000") }
         var settings = RetentionService.Settings(window: .seconds(30))
         settings.pause = .zero
         let report = await RetentionService(store: store, settings: settings, logger: Logger(label: "test"))
