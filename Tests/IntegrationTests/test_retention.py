@@ -25,7 +25,7 @@ def test_an_id_is_a_duplicate_inside_dedup_window_and_new_after_it(make_daemon, 
     wait_for(lambda: daemon.ids("duplicate") == ["again"], 15, "the re-sent id reported duplicate")
     assert daemon.ids("delivered") == ["again"], "inside the window the re-sent id is not delivered"
 
-    # The prune runs every second (a tenth of the window) and deletes the row 10 s after its delivery.
+    # The prune runs every second (its shortest interval) and deletes the row 10 s after its delivery.
     wait_for(lambda: row_count(daemon, "again") == 0, 30, "the finished row pruned after dedup_window")
     drop(daemon.spool, "third", message("again", channel="email"))
     wait_for(lambda: daemon.ids("delivered") == ["again", "again"], 15, "the id delivered again after the window")
