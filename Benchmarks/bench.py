@@ -16,6 +16,8 @@ Everything runs in one temp dir (removed at the end, even on error or Ctrl-C), w
            (--batch, default 100,000) while the daemon runs: intake rate (time spent ingesting, from the first
            rename of a batch to its last "accepted" line), peak RSS (VmHWM), CPU used over 10 s of idling once
            the daemon has settled, the size of the state directory, and a restart to READY=1 with the full queue.
+  retention R messages (default 1,000,000) delivered to nginx with dedup_window = "30s": queue.sqlite (+ -wal)
+           every 100,000 deliveries; after the first window, the last five readings within 10% of each other.
 
 The daemon runs as under systemd/herald.service as far as a benchmark can tell: with its own NOTIFY_SOCKET
 (READY=1, STATUS=, STOPPING=1 are checked) and WATCHDOG_USEC=30 s (the longest gap between pings is reported).
@@ -37,6 +39,7 @@ from benchlib.measure import load_average
 from benchlib.phase_peers import phase_peers
 from benchlib.phase_policy import phase_policy
 from benchlib.phase_queue import phase_queue
+from benchlib.phase_retention import phase_retention
 from benchlib.phase_smtp import phase_smtp
 from benchlib.phase_webhook import phase_webhook
 from benchlib.report import log
@@ -47,8 +50,9 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20_000, help="webhook phase size (default 20,000)")
     parser.add_argument("--queue", type=int, default=1_000_000, help="queue phase size (default 1,000,000)")
+    parser.add_argument("--retention", type=int, default=1_000_000, help="retention phase size (default 1,000,000)")
     parser.add_argument("--batch", type=int, default=100_000, help="files per rename batch in the queue phase")
-    parser.add_argument("--only", choices=["webhook", "smtp", "policy", "queue"], help="run one phase (plus the peers)")
+    parser.add_argument("--only", choices=["webhook", "smtp", "policy", "queue", "retention"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
     parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE), the smtp run (FILE.smtp) and "
@@ -75,7 +79,7 @@ def main():
     try:
         phase_peers(workdir, args, results, cleanup)
         for name, phase in (("webhook", phase_webhook), ("smtp", phase_smtp), ("policy", phase_policy),
-                            ("queue", phase_queue)):
+                            ("queue", phase_queue), ("retention", phase_retention)):
             if args.only in (None, name):
                 try:
                     phase(workdir, args, results, cleanup)

@@ -69,5 +69,12 @@ def summary(results):
                 "~0", check(idle, lambda v: v <= 0.01 * seconds))
         if results.get("restart") is not None:
             row("restart with full queue to READY=1 (s)", f"{results['restart']:.2f}", "")
+    if "retention" in results:
+        retention = results["retention"]
+        late = [size for _, size in retention["readings"]][-5:]
+        spread = retention["spread"]
+        row("queue.sqlite+wal, last 5 of every 100k (MB)", " ".join(f"{s / 2**20:.0f}" for s in late),
+            "within 10%", "" if retention["ok"] is None else
+            ("ok" if retention["ok"] else "MISSED") + f"  spread {100 * spread:.1f}%")
     row("peer: wrk -> nginx (req/s)", fmt_rate(wrk), f"doc: {PEER_WRK_DOC:,}")
     row("peer: rename+read+unlink, Python (files/s)", fmt_rate(fs), f"doc (C): {PEER_FS_C:,}")

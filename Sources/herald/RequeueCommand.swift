@@ -25,13 +25,23 @@ struct RequeueCommand: ParsableCommand {
         let store = try QueueStore(directory: config.state)
         let layout = SpoolLayout(root: config.spool)
         let now = Clock.nowMillis()
-        let done = try store.requeue(ids: allFailed ? nil : ids, now: now)
+        var done = try store.requeue(ids: allFailed ? nil : ids, now: now)
+        // Past dedup_window a failed row is pruned while its dead letter stays: that one goes back through the spool.
+        var respooled: [String] = []
+        for (index, id) in (allFailed ? DeadLetterRespool.ids(layout: layout) : ids).enumerated()
+        where !done.contains(id) {
+            guard try store.row(id: id) == nil else { continue }
+            if try DeadLetterRespool.respool(id: id, layout: layout, sequence: index) { respooled.append(id) }
+        }
         let log = try DeliveryLog(path: config.log.delivery, logger: Logger(label: "herald.requeue"))
         log.write(done.map { LogEvent(ts: now, id: $0, event: .requeued, detail: "requeued by herald requeue") })
         for id in done {
             unlink(layout.failed + "/" + id + ".json")
             print("requeued \(id)")
         }
+        for id in respooled { print("requeued \(id) (through the spool: its queue row was pruned after dedup_window)") }
+        log.write(respooled.map { LogEvent(ts: now, id: $0, event: .requeued, detail: "requeued by herald requeue from failed/") })
+        done += respooled
         for id in ids where !done.contains(id) { printError("\(id): not a failed message") }
         if !done.isEmpty { SpoolDrop.wake(layout: layout) }
         if done.count < ids.count { throw ExitCode.failure }

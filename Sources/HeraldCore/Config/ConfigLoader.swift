@@ -7,7 +7,7 @@ import Logging
 public enum ConfigLoader {
     static let topLevelKeys: Set<String> = [
         "spool", "state", "templates", "log", "retry", "intake", "channel", "drain_timeout", "policy", "http",
-        "callbacks",
+        "callbacks", "dedup_window", "stats",
     ]
     static let channelCoreKeys: Set<String> = [
         "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause", "domain_rate", "default_domain_rate",
@@ -77,6 +77,7 @@ public enum ConfigLoader {
             maxFileSize: try intakeTable.int("max_size", default: 1 << 20, in: 1024...(64 << 20)),
             submitGroup: try intakeTable.string("submit_group"))
 
+        let retention = try HeraldConfig.Retention(top: top, stats: try table("stats"))
         let channels = try parseChannels(source: source, file: file)
         try checkFallbacks(channels)
         let context = PluginContext(
@@ -90,7 +91,7 @@ public enum ConfigLoader {
             channels: channels,
             policy: try HeraldConfig.Policy(try table("policy"), channels: Set(channels.map(\.name))),
             http: try HeraldConfig.HTTP.parse(try table("http")),
-            callbacks: try HeraldConfig.Callbacks.parse(try table("callbacks"), context: context))
+            callbacks: try HeraldConfig.Callbacks.parse(try table("callbacks"), context: context), retention: retention)
     }
 
     private static func parseChannels(source: TOMLSource, file: String) throws(ConfigError) -> [HeraldConfig.Channel] {

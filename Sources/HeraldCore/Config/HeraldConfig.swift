@@ -75,6 +75,8 @@ public struct HeraldConfig: Sendable {
     public var http: HTTP?
     /// `[callbacks]`; nil: no status callbacks.
     public var callbacks: Callbacks?
+    /// `dedup_window` and `[stats] retain`: how long finished state is kept.
+    public var retention: Retention = Retention()
 
     public func channel(named name: String) -> Channel? {
         channels.first { $0.name == name }

@@ -15,6 +15,8 @@ public final class TemplateStore: Sendable {
     private let directory: String
     /// path → compiled template, or nil when the file does not exist.
     private let cache = Mutex<[String: CachedTemplate]>([:])
+    /// Paths the cache holds at most (templates and misses).
+    static let cacheLimit = 4096
 
     private struct CachedTemplate: Sendable {
         var template: MustacheTemplate?
@@ -80,7 +82,12 @@ public final class TemplateStore: Sendable {
         } else {
             entry = CachedTemplate(template: nil, text: "")
         }
-        cache.withLock { $0[path] = entry }
+        cache.withLock { cache in
+            // Names come from messages, and misses are cached too: a producer naming a new template per message
+            // must not grow the cache without end. Starting again empty costs one read per template in use.
+            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[path] = entry
+        }
         return entry
     }
 

@@ -7,7 +7,7 @@ import HeraldPluginAPI
 /// Every state change of a message is one row update here. Not a policy engine: it stores what it is told.
 public final class QueueStore: Sendable {
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     public init(directory: String) throws {
         path = directory + "/queue.sqlite"
@@ -16,6 +16,7 @@ public final class QueueStore: Sendable {
             // pages hot. Readers (status counts, `herald queue`) keep the default, so RSS stays under budget.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -8192") }
         }
+        try Self.prepareAutoVacuum(pool)
         try Self.migrator.migrate(pool)
     }
 
@@ -49,6 +50,8 @@ public final class QueueStore: Sendable {
         migrator.registerMigration("v2-domain") { db in
             try db.execute(sql: "ALTER TABLE message ADD COLUMN domain TEXT")
         }
+        // Finished rows by last change, for the prune (QueueStore+Retention).
+        migrator.registerMigration("v3-retention", migrate: Self.createRetentionIndex)
         return migrator
     }
 
@@ -149,7 +152,8 @@ public final class QueueStore: Sendable {
         }
     }
 
-    /// Records outcomes in one transaction. Delivered messages drop their body; the id stays for deduplication.
+    /// Records outcomes in one transaction. Delivered, suppressed, capped and expired messages drop their body (failed
+    /// ones keep it for `herald requeue`); the id stays for deduplication until the prune.
     public func apply(_ updates: [StateUpdate], now: Int64) throws {
         guard !updates.isEmpty else { return }
         try pool.write { db in
@@ -157,7 +161,7 @@ public final class QueueStore: Sendable {
                 sql: """
                     UPDATE message SET state = ?, due_at = ?, attempts = ?, last_code = ?, last_detail = ?,
                         updated_at = ?, history = CASE WHEN ? IS NULL THEN history ELSE coalesce(history, '') || ? END,
-                        body = CASE WHEN ? IN ('delivered', 'suppressed', 'capped') THEN NULL ELSE body END,
+                        body = CASE WHEN ? IN ('delivered', 'suppressed', 'capped', 'expired') THEN NULL ELSE body END,
                         channel = coalesce(?, channel)
                     WHERE id = ?
                     """)

@@ -24,6 +24,12 @@ public struct TokenBucket: Sendable {
         guard tokens < 0 else { return .zero }
         return .milliseconds(Int64((-tokens / rate * 1000).rounded(.up)))
     }
+
+    /// Whether the bucket has refilled to its burst by `now`: it is then the same as a new one, so a holder of
+    /// many buckets (one per recipient domain) may drop it and start a new one on the next use.
+    public func isFull(now: ContinuousClock.Instant = .now) -> Bool {
+        tokens + max(0, last.duration(to: now).seconds) * rate >= burst
+    }
 }
 
 extension TokenBucket {

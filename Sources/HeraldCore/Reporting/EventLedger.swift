@@ -9,17 +9,18 @@ import Synchronization
 /// events, both pre-aggregated in memory (`EventTally`) and upserted once per distinct key; with callbacks on, each
 /// event's delivery-log JSON object (of the kinds in `callbackEvents`, all when nil) is appended to the outbox that
 /// `CallbackService` drains; an outbox row costs about ten times a counted event, so leave out what is not sent.
-/// Hourly rows older than 90 days are pruned on the first batch of each hour; the outbox keeps at most `outboxLimit`
-/// rows, dropping the oldest (a dead endpoint must not fill the state disk). Not the delivery log: it keeps no
-/// per-message history.
+/// Hourly rows older than `retain` (`[stats] retain`, default 400 days) are pruned on the first batch of each hour;
+/// the outbox keeps at most `outboxLimit` rows, dropping the oldest (a dead endpoint must not fill the state disk).
+/// Not the delivery log: it keeps no per-message history.
 public final class EventLedger: Sendable {
     public static let fileName = "events.sqlite"
-    static let retention: Int64 = 90 * 24 * EventTally.hourMillis
 
     public let path: String
     public let callbacks: Bool
     private let outboxKinds: Set<String>?
     private let outboxLimit: Int
+    /// How long hourly rows are kept (ms).
+    private let retention: Int64
     private let pool: DatabasePool
     private let lastPruneHour = Atomic<Int64>(.min)
     private let droppedFromOutbox = Atomic<Int>(0)
@@ -27,12 +28,14 @@ public final class EventLedger: Sendable {
     let outboxChanged = Doorbell()
 
     public init(
-        directory: String, callbacks: Bool, callbackEvents: Set<String>? = nil, outboxLimit: Int = 1_000_000
+        directory: String, callbacks: Bool, callbackEvents: Set<String>? = nil, outboxLimit: Int = 1_000_000,
+        retain: Duration = HeraldConfig.Retention().statsRetain
     ) throws {
         path = directory + "/" + Self.fileName
         self.callbacks = callbacks
         outboxKinds = callbackEvents
         self.outboxLimit = max(1, outboxLimit)
+        retention = max(EventTally.hourMillis, retain.milliseconds)
         pool = try StateDatabase.open(directory: directory, file: Self.fileName)
         try Self.migrator.migrate(pool)
     }
@@ -82,6 +85,7 @@ public final class EventLedger: Sendable {
         let hour = EventTally.hour(of: now)
         let prune = lastPruneHour.exchange(hour, ordering: .relaxed) != hour
         let limit = outboxLimit
+        let retention = retention
         let dropped = try pool.write { db -> Int in
             let counter = try db.cachedStatement(
                 sql: """
@@ -106,7 +110,7 @@ public final class EventLedger: Sendable {
                 dropped = try Self.trimOutbox(db, limit: limit)
             }
             if prune {
-                let cutoff = hour - Self.retention
+                let cutoff = hour - retention
                 try db.execute(sql: "DELETE FROM counter WHERE hour < ?", arguments: [cutoff])
                 try db.execute(sql: "DELETE FROM latency WHERE hour < ?", arguments: [cutoff])
             }

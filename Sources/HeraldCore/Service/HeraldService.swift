@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 
 /// Assembles the daemon from a validated config: spool, queue, delivery log, channels, then one `ServiceGroup`
-/// in start order plugins → dispatcher → intake → reload → status, so shutdown runs the other way: systemd hears
+/// in start order plugins → dispatcher → intake → reload → retention → status, so shutdown runs the other way: systemd hears
 /// STOPPING=1, intake stops taking files, dispatch drains, plugins close last.
 public enum HeraldService {
     public enum StartError: Error, CustomStringConvertible {
@@ -81,7 +81,8 @@ public enum HeraldService {
         do {
             ledger = try EventLedger(
                 directory: config.state, callbacks: config.callbacks != nil,
-                callbackEvents: config.callbacks.map { Set($0.events.map(\.rawValue)) })
+                callbackEvents: config.callbacks.map { Set($0.events.map(\.rawValue)) },
+                retain: config.retention.statsRetain)
         } catch {
             throw StartError.setup("cannot open the event ledger in \(config.state): \(error)")
         }
@@ -121,7 +122,9 @@ public enum HeraldService {
         let reload = ReloadService(configPath: configPath, registry: registry, log: log, templates: templates, logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = channels.map { .init(service: $0.plugin) }
-        services += [.init(service: dispatcher), .init(service: intake), .init(service: reload)]
+        let retention = RetentionService(
+            store: store, settings: .init(window: config.retention.dedupWindow), logger: logger)
+        services += [.init(service: dispatcher), .init(service: intake), .init(service: reload), .init(service: retention)]
         let runtime = Runtime(
             config: config, suppressions: suppressions, ledger: ledger, isReady: { status.isReady }, logger: logger)
         do {

@@ -118,8 +118,8 @@ final class EventLedgerTests: XCTestCase {
         XCTAssertEqual(histogram.percentile(1) ?? 0, LatencyHistogram.bounds[96], accuracy: 1e-9)
     }
 
-    func testPrunesRowsOlderThanNinetyDaysOnTheFirstBatchOfAnHour() throws {
-        let ledger = try EventLedger(directory: directory, callbacks: false)
+    func testPrunesRowsOlderThanRetainOnTheFirstBatchOfAnHour() throws {
+        let ledger = try EventLedger(directory: directory, callbacks: false, retain: .seconds(90 * 86_400))
         let day = 24 * hour
         try ledger.record(
             [event(.delivered, at: base - 100 * day, latency: 5), event(.delivered, at: base - 80 * day, latency: 5)],
@@ -131,6 +131,25 @@ final class EventLedgerTests: XCTestCase {
         try ledger.record([event(.accepted, at: base)], now: base)
         XCTAssertEqual(try delivered(), 1, "100 days old: gone")
         XCTAssertEqual(try ledger.latencyPercentiles(since: 0).first?.count, 1)
+    }
+
+    func testStatsAreKeptForFourHundredDaysByDefault() throws {
+        let ledger = try EventLedger(directory: directory, callbacks: false)
+        let day = 24 * hour
+        try ledger.record(
+            [event(.delivered, at: base - 399 * day), event(.delivered, at: base - 401 * day)], now: base)
+        let delivered = try ledger.counts(since: 0, by: .event).first { $0.group == "delivered" }?.counts["delivered"]
+        XCTAssertEqual(delivered, 1, "399 days old: kept; 401 days old: gone")
+    }
+
+    func testStatsRetainFromTheConfig() throws {
+        let config = try ConfigLoader.parse(
+            text: "[stats]\nretain = \"2d\"\n[[channel]]\nname = \"email\"\nplugin = \"file\"\n", file: "/tmp/h.toml")
+        let ledger = try EventLedger(directory: directory, callbacks: false, retain: config.retention.statsRetain)
+        let day = 24 * hour
+        try ledger.record([event(.failed, at: base - 3 * day), event(.failed, at: base - day)], now: base)
+        let failed = try ledger.counts(since: 0, by: .event).first { $0.group == "failed" }?.counts["failed"]
+        XCTAssertEqual(failed, 1, "3 days old: gone with retain = 2d")
     }
 
     func testOutboxKeepsLogLinesInOrderUntilAcknowledged() throws {
