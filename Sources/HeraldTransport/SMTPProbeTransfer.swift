@@ -30,18 +30,10 @@ final class SMTPProbeTransfer: CurlJob, @unchecked Sendable {
     /// Sets every option of `request`; the first option libcurl refuses becomes the error.
     func configure(_ request: SMTPProbeRequest) -> TransportError? {
         var options = CurlOptions(easy)
-        options.setCommon(
-            timeout: request.timeout, connectTimeout: request.connectTimeout, caFile: request.caFile,
-            protocols: Int(CURLPROTO_SMTP | CURLPROTO_SMTPS), errorBuffer: errorBuffer)
-        options.set(CURLOPT_URL, request.url)
-        switch request.tls {
-        case .required: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
-        case .opportunistic: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue))
-        case .none: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
-        }
-        if let username = request.username { options.set(CURLOPT_USERNAME, username) }
-        if let password = request.password { options.set(CURLOPT_PASSWORD, password) }
-        if let login = request.loginOptions { options.set(CURLOPT_LOGIN_OPTIONS, login) }
+        options.setSMTPSession(
+            url: request.url, tls: request.tls, username: request.username, password: request.password,
+            loginOptions: request.loginOptions, timeout: request.timeout, connectTimeout: request.connectTimeout,
+            caFile: request.caFile, errorBuffer: errorBuffer)
         // A probe proves a new session works: a pooled connection would skip greeting, TLS and AUTH, and
         // closing the connection afterwards is what makes libcurl send QUIT.
         options.set(CURLOPT_FRESH_CONNECT, 1)

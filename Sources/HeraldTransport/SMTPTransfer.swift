@@ -44,18 +44,10 @@ final class SMTPTransfer: CurlJob, @unchecked Sendable {
             return TransportError(curlCode: 43, message: "envelope address \"\(address.debugDescription)\" has control characters or angle brackets")
         }
         var options = CurlOptions(easy)
-        options.setCommon(
-            timeout: request.timeout, connectTimeout: request.connectTimeout, caFile: request.caFile,
-            protocols: Int(CURLPROTO_SMTP | CURLPROTO_SMTPS), errorBuffer: errorBuffer)
-        options.set(CURLOPT_URL, request.url)
-        switch request.tls {
-        case .required: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
-        case .opportunistic: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue))
-        case .none: options.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
-        }
-        if let username = request.username { options.set(CURLOPT_USERNAME, username) }
-        if let password = request.password { options.set(CURLOPT_PASSWORD, password) }
-        if let login = request.loginOptions { options.set(CURLOPT_LOGIN_OPTIONS, login) }
+        options.setSMTPSession(
+            url: request.url, tls: request.tls, username: request.username, password: request.password,
+            loginOptions: request.loginOptions, timeout: request.timeout, connectTimeout: request.connectTimeout,
+            caFile: request.caFile, errorBuffer: errorBuffer)
         if request.freshConnection { options.set(CURLOPT_FRESH_CONNECT, 1) }
         options.set(CURLOPT_MAIL_FROM, "<\(request.mailFrom)>")
         recipients = curl_slist_append(nil, "<\(request.recipient)>")
