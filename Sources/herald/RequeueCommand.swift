@@ -40,7 +40,8 @@ struct RequeueCommand: ParsableCommand {
             print("requeued \(id)")
         }
         for id in respooled { print("requeued \(id) (through the spool: its queue row was pruned after dedup_window)") }
-        log.write(respooled.map { LogEvent(ts: now, id: $0, event: .requeued, detail: "requeued by herald requeue from failed/") })
+        let detail = "requeued by herald requeue from failed/"
+        log.write(respooled.map { LogEvent(ts: now, id: $0, event: .requeued, detail: detail) })
         done += respooled
         for id in ids where !done.contains(id) { printError("\(id): not a failed message") }
         if !done.isEmpty { SpoolDrop.wake(layout: layout) }

@@ -71,7 +71,8 @@ extension QueueStore {
     /// The file's pages in use and free (`page_count`, `freelist_count`), for tests and the log.
     public func pageCounts() throws -> (pages: Int, free: Int) {
         try pool.read { db in
-            (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            return (pages, try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
         }
     }
 

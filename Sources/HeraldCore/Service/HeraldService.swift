@@ -4,8 +4,8 @@ import Logging
 import ServiceLifecycle
 
 /// Assembles the daemon from a validated config: spool, queue, delivery log, channels, then one `ServiceGroup`
-/// in start order plugins → dispatcher → intake → reload → retention → status, so shutdown runs the other way: systemd hears
-/// STOPPING=1, intake stops taking files, dispatch drains, plugins close last.
+/// in start order plugins → dispatcher → intake → reload → retention → status, so shutdown runs the other way:
+/// systemd hears STOPPING=1, the prune stops, intake stops taking files, dispatch drains, plugins close last.
 public enum HeraldService {
     public enum StartError: Error, CustomStringConvertible {
         case config(ConfigError)
@@ -124,7 +124,9 @@ public enum HeraldService {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = channels.map { .init(service: $0.plugin) }
         let retention = RetentionService(
             store: store, settings: .init(window: config.retention.dedupWindow), logger: logger)
-        services += [.init(service: dispatcher), .init(service: intake), .init(service: reload), .init(service: retention)]
+        services += [
+            .init(service: dispatcher), .init(service: intake), .init(service: reload), .init(service: retention),
+        ]
         let runtime = Runtime(
             config: config, suppressions: suppressions, ledger: ledger, isReady: { status.isReady }, logger: logger)
         do {

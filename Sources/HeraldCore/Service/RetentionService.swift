@@ -87,7 +87,8 @@ public final class RetentionService: Service, Sendable {
             report.freePagesLeft = left
             try store.passiveCheckpoint()
         } catch {
-            logger.error("cannot prune finished messages from the queue: \(error); trying again in \(settings.interval)")
+            logger.error(
+                "cannot prune finished messages from the queue: \(error); trying again in \(settings.interval)")
         }
         return report
     }
@@ -98,7 +99,8 @@ public final class RetentionService: Service, Sendable {
             logger.notice("converting \(store.path) to incremental auto-vacuum: one VACUUM, once")
             try store.convertToIncrementalVacuum()
         } catch {
-            logger.error("cannot convert \(store.path) to incremental auto-vacuum: \(error); freed pages stay in the file for reuse")
+            logger.error(
+                "cannot convert \(store.path) to incremental auto-vacuum: \(error); freed pages stay for reuse")
         }
     }
 }
