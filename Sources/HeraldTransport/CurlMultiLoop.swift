@@ -40,6 +40,9 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let pool = Mutex<[IdleHandle]>([])
     private static let poolLimit = 512
     private var active: [UnsafeMutableRawPointer: any CurlJob] = [:]
+    /// The sockets libcurl watches for each transfer (its socket callback names the easy handle), touched on the
+    /// loop's thread only, like `active`: a cancelled transfer's sockets are shut down before its handle is removed.
+    private var sockets: [UnsafeMutableRawPointer: Set<Int32>] = [:]
     private var poller = EpollPoller()
     private let wakeFD: Int32
     /// When libcurl wants `CURL_SOCKET_TIMEOUT` next (its timer callback sets it); nil when it wants nothing.
@@ -129,6 +132,14 @@ final class CurlMultiLoop: @unchecked Sendable {
             if !cancelled.isEmpty {
                 let doomed = Set(cancelled)
                 for job in active.values where doomed.contains(ObjectIdentifier(job)) {
+                    // Removing a transfer mid-session closes its connection, and for SMTP libcurl first sends QUIT
+                    // and blocks this thread for the reply (up to two minutes from a peer that stopped answering).
+                    // A shut-down socket makes that QUIT fail at once; libcurl still closes the descriptor itself.
+                    // Only for SMTP: an HTTP/2 connection carries other transfers' streams too.
+                    if Self.isSMTP(job.easy) {
+                        for fd in sockets[job.easy] ?? [] { shutdown(fd, Int32(SHUT_RDWR)) }
+                    }
+                    sockets[job.easy] = nil
                     curl_multi_remove_handle(multi, job.easy)
                     active[job.easy] = nil
                     job.abandon(TransportError(curlCode: 42, message: "cancelled"))
@@ -154,6 +165,7 @@ final class CurlMultiLoop: @unchecked Sendable {
                 let code = message.pointee.data.result
                 curl_multi_remove_handle(multi, easy)
                 active[easy] = nil
+                sockets[easy] = nil
                 job.finish(Int(code.rawValue))
                 recycle(easy)
             }
@@ -169,10 +181,25 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     /// libcurl's socket callback: watch this socket for these events, or stop watching it.
-    fileprivate func socketChanged(_ fd: Int32, what: Int32) {
+    fileprivate func socketChanged(_ fd: Int32, what: Int32, easy: UnsafeMutableRawPointer?) {
+        if let easy {
+            if what == CURL_POLL_REMOVE {
+                sockets[easy]?.remove(fd)
+                if sockets[easy]?.isEmpty == true { sockets[easy] = nil }
+            } else {
+                sockets[easy, default: []].insert(fd)
+            }
+        }
         let read = what == CURL_POLL_IN || what == CURL_POLL_INOUT
         let write = what == CURL_POLL_OUT || what == CURL_POLL_INOUT
         poller.watch(fd, read: read, write: write)
+    }
+
+    /// Whether the transfer speaks SMTP (CURLINFO_SCHEME, "SMTP" or "SMTPS"; libcurl reports it in upper case).
+    private static func isSMTP(_ easy: UnsafeMutableRawPointer) -> Bool {
+        var scheme: UnsafeMutableRawPointer?
+        guard herald_easy_getinfo_ptr(easy, CURLINFO_SCHEME, &scheme) == CURLE_OK, let scheme else { return false }
+        return String(cString: scheme.assumingMemoryBound(to: CChar.self)).lowercased().hasPrefix("smtp")
     }
 
     /// libcurl's timer callback: -1 deletes the timer, 0 means as soon as possible.
@@ -191,9 +218,9 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 }
 
-private let curlSocketChanged: herald_curl_socket_cb = { _, socket, what, userp, _ in
+private let curlSocketChanged: herald_curl_socket_cb = { easy, socket, what, userp, _ in
     guard let userp else { return 0 }
-    Unmanaged<CurlMultiLoop>.fromOpaque(userp).takeUnretainedValue().socketChanged(socket, what: what)
+    Unmanaged<CurlMultiLoop>.fromOpaque(userp).takeUnretainedValue().socketChanged(socket, what: what, easy: easy)
     return 0
 }
 

@@ -45,12 +45,36 @@ final class EmailPluginTests: XCTestCase {
     }
 
     func testConformance() async throws {
-        // Nothing listens on port 1: every delivery ends transient, which is all conformance needs.
+        // The aiosmtpd peer accepts every recipient but rNNN@…: delivered, recipient invalid (550 5.1.1), delivered.
+        let directory = NSTemporaryDirectory() + "herald-smtp-conformance-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        let peer = try PeerProcess(script: "smtp_server.py", arguments: ["--dir", directory, "--lifetime", "120"])
         let plugin = try EmailPlugin(
             config: PluginConfig(
-                values: ["url": .string("smtp://127.0.0.1:1"), "from": .string("n@shop.example"), "starttls": .string("none"),
-                         "connect_timeout": .string("1s")], scope: "channel \"email\""), context: context)
-        let problems = await PluginConformance.check(plugin, sample: (0..<3).map { PluginConformance.sampleDelivery(id: "c\($0)") })
+                values: ["url": .string("smtp://127.0.0.1:\(peer.port)"), "from": .string("n@shop.example"),
+                         "starttls": .string("none")], scope: "channel \"email\""), context: context)
+        var bounced = PluginConformance.sampleDelivery(id: "c1")
+        bounced.recipient.email = "r550@example.com"
+        let problems = await PluginConformance.check(
+            plugin,
+            cases: [
+                .init(PluginConformance.sampleDelivery(id: "c0"), expect: "delivered"),
+                .init(bounced, expect: "recipient_invalid"),
+                .init(PluginConformance.sampleDelivery(id: "c2"), expect: "delivered"),
+            ])
+        XCTAssertEqual(problems, [])
+    }
+
+    func testACancelledBatchDoesNotWaitForTimeouts() async throws {
+        let silent = try XCTUnwrap(SilentPeer())
+        let plugin = try EmailPlugin(
+            config: PluginConfig(
+                values: ["url": .string("smtp://127.0.0.1:\(silent.port)"), "from": .string("n@shop.example"),
+                         "starttls": .string("none"), "timeout": .string("10m")], scope: "channel \"email\""),
+            context: context)
+        let problems = await PluginConformance.checkCancellation(
+            plugin, sample: (1...3).map { PluginConformance.sampleDelivery(id: "k\($0)") })
         XCTAssertEqual(problems, [])
     }
 

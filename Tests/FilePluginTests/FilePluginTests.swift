@@ -62,7 +62,15 @@ final class FilePluginTests: XCTestCase {
 
     func testConformance() async throws {
         let plugin = try FilePlugin(config: PluginConfig(values: ["directory": .string("c")], scope: "c"), context: context)
-        let problems = await PluginConformance.check(plugin, sample: (1...3).map { PluginConformance.sampleDelivery(id: "c-\($0)") })
+        // A name in a directory that does not exist cannot be created: transient, between two that are written.
+        // (No cancellation check: the plugin waits on no peer, so there is nothing for a cancel to cut short.)
+        let problems = await PluginConformance.check(
+            plugin,
+            cases: [
+                .init(PluginConformance.sampleDelivery(id: "c-1"), expect: "delivered"),
+                .init(PluginConformance.sampleDelivery(id: "missing/c-2"), expect: "transient"),
+                .init(PluginConformance.sampleDelivery(id: "c-3"), expect: "delivered"),
+            ])
         XCTAssertEqual(problems, [])
     }
 

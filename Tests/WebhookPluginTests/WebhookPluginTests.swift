@@ -90,10 +90,37 @@ final class WebhookPluginTests: XCTestCase {
     }
 
     func testConformance() async throws {
-        // Port 1 on loopback refuses: every delivery must still get exactly one outcome.
+        // The receiver peer verifies signatures and answers 400 for c-2 only: delivered, permanent, delivered.
+        let directory = NSTemporaryDirectory() + "herald-webhook-conformance-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(#"{"ids": {"c-2": [400]}}"#.utf8).write(to: URL(fileURLWithPath: directory + "/plan.json"))
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let peer = try PeerProcess(
+            script: "webhook_receiver.py",
+            arguments: ["--secret", secret, "--plan", directory + "/plan.json", "--log", directory + "/requests.jsonl"])
         let plugin = try WebhookPlugin(
-            config: PluginConfig(values: ["url": .string("http://127.0.0.1:1/")], scope: "c"), context: context)
-        let problems = await PluginConformance.check(plugin, sample: [PluginConformance.sampleDelivery()])
+            config: PluginConfig(
+                values: ["url": .string("http://127.0.0.1:\(peer.port)/hook"), "secret": .string(secret)], scope: "c"),
+            context: context)
+        let problems = await PluginConformance.check(
+            plugin,
+            cases: [
+                .init(PluginConformance.sampleDelivery(id: "c-1"), expect: "delivered"),
+                .init(PluginConformance.sampleDelivery(id: "c-2"), expect: "permanent"),
+                .init(PluginConformance.sampleDelivery(id: "c-3"), expect: "delivered"),
+            ])
+        XCTAssertEqual(problems, [])
+    }
+
+    func testACancelledBatchDoesNotWaitForTimeouts() async throws {
+        let silent = try XCTUnwrap(SilentPeer())
+        let plugin = try WebhookPlugin(
+            config: PluginConfig(
+                values: ["url": .string("http://127.0.0.1:\(silent.port)/"), "timeout": .string("2m")], scope: "c"),
+            context: context)
+        let problems = await PluginConformance.checkCancellation(
+            plugin, sample: (1...3).map { PluginConformance.sampleDelivery(id: "k-\($0)") })
         XCTAssertEqual(problems, [])
     }
 }
