@@ -94,13 +94,63 @@ final class OpsRouteTests: XCTestCase {
     }
 
     func testRunStopsOnGracefulShutdown() async throws {
-        let group = ServiceGroup(
-            configuration: .init(services: [service()], logger: Logger(label: "test")))
+        let port = try XCTUnwrap(LoopbackHTTP.freePort())
+        let service = HTTPService(
+            host: "127.0.0.1", port: port, unsubscriber: FakeUnsubscriber(known: [:]), registry: .init(),
+            ready: { true }, logger: Logger(label: "test"))
+        let group = ServiceGroup(configuration: .init(services: [service], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            try await Task.sleep(for: .milliseconds(200))
+            var answer: String?
+            for _ in 0..<200 where answer == nil {
+                answer = LoopbackHTTP.get(port: port, path: "/healthz")
+                if answer == nil { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            XCTAssertEqual(answer.map { $0.hasPrefix("HTTP/1.1 200") }, true, "the running service answers /healthz")
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+        XCTAssertNil(LoopbackHTTP.get(port: port, path: "/healthz"), "after shutdown nothing listens on the port")
+    }
+}
+
+/// Plain blocking HTTP/1.1 over a loopback socket: enough to see whether a server listens and what it answers.
+enum LoopbackHTTP {
+    static func freePort() -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        return ok ? Int(UInt16(bigEndian: address.sin_port)) : nil
+    }
+
+    /// The status line and whatever else came before the server closed; nil when nothing accepts the connection.
+    static func get(port: Int, path: String) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else { return nil }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : nil
     }
 }

@@ -4,6 +4,11 @@ import Synchronization
 /// waiter sleeps until a ring, a timeout or cancellation. The one way intake wakes the dispatcher and finished
 /// deliveries wake their lane, without polling. One waiter at a time.
 public final class Doorbell: Sendable {
+    /// Why a wait ended: callers mostly do not care, tests do.
+    public enum Wake: Sendable, Equatable {
+        case rung, timedOut, cancelled
+    }
+
     private struct State {
         var rung = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -26,17 +31,32 @@ public final class Doorbell: Sendable {
         waiter?.resume()
     }
 
+    /// Whether a waiter is parked now (tests wait for this before ringing, instead of sleeping).
+    var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
+
     /// Returns at once if rung since the last wait; otherwise after a ring, `timeout`, or task cancellation.
-    public func wait(timeout: Duration?) async {
-        if state.withLock({ state in defer { state.rung = false }; return state.rung }) { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForRing() }
-            if let timeout {
-                group.addTask { try? await Task.sleep(for: timeout) }
+    @discardableResult
+    public func wait(timeout: Duration?) async -> Wake {
+        if state.withLock({ state in defer { state.rung = false }; return state.rung }) { return .rung }
+        return await withTaskGroup(of: Wake.self) { group in
+            group.addTask {
+                await self.waitForRing()
+                return Task.isCancelled ? .cancelled : .rung
             }
-            await group.next()
+            if let timeout {
+                group.addTask {
+                    do {
+                        try await Task.sleep(for: timeout)
+                        return .timedOut
+                    } catch {
+                        return .cancelled
+                    }
+                }
+            }
+            let first = await group.next() ?? .cancelled
             group.cancelAll()
             self.wakeWaiter()
+            return first
         }
     }
 
