@@ -90,6 +90,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "herald-ledger-bench", dependencies: ["HeraldCore"], path: "Benchmarks/LedgerBench",
+            swiftSettings: swiftSettings),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldPluginTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HeraldHTTPTests",

@@ -201,36 +201,4 @@ final class EventLedgerTests: XCTestCase {
         XCTAssertEqual(try query.counts(since: 0, by: .channel), [StatsRow(group: "email", counts: ["delivered": 1])])
         XCTAssertEqual(try query.latencyPercentiles(since: 0).map(\.count), [1])
     }
-
-    /// Not a timing assertion: prints what 100 batches of 1,000 events cost (run in release to compare).
-    func testRecordingThroughputIsReported() throws {
-        let kinds: [LogEvent.Kind] = [.accepted, .delivered, .delivered, .deferred, .failed]
-        let batches = (0..<100).map { batch in
-            (0..<1000).map { n in
-                LogEvent(
-                    ts: base + Int64(batch * 1000 + n), id: "msg-\(batch)-\(n)", event: kinds[n % kinds.count],
-                    channel: ["email", "push", "webhook"][n % 3], plugin: "smtp", attempt: 1,
-                    campaign: "campaign-\(n % 10)", stage: "retention", to: "a***@example.com", code: "250",
-                    detail: "2.0.0 Ok: queued as 4XyZ", latencyMs: Int64(n % 500))
-            }
-        }
-        let sent: Set<String> = ["delivered", "failed", "suppressed", "capped", "fallback", "expired"]
-        for (name, callbacks, kinds) in [("off", false, nil), ("all events", true, nil), ("3 of 5 kinds", true, sent)] {
-            let ledger = try EventLedger(directory: directory + "/\(name)", callbacks: callbacks, callbackEvents: kinds)
-            let start = ContinuousClock.now
-            let cpuStart = Self.processCPUSeconds()
-            for batch in batches { try ledger.record(batch, now: base) }
-            let elapsed = ContinuousClock.now - start
-            let cpu = Self.processCPUSeconds() - cpuStart
-            print("EventLedger: 100 x 1,000 events, callbacks \(name): \(elapsed) wall, \(cpu) s CPU")
-            let counted = try ledger.counts(since: 0, by: .event).reduce(0) { $0 + $1.counts.values.reduce(0, +) }
-            XCTAssertEqual(counted, 100_000)
-        }
-    }
-
-    private static func processCPUSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
 }
