@@ -40,18 +40,22 @@ extension ChannelLane {
             case .closed(let until):
                 held.messages.append(message)
                 let since = downSince.map { " since \(Timestamp.format($0))" } ?? ""
-                if let after = channel.fallbackAfterDown, let downSince, now - downSince >= after.milliseconds,
-                    let policy, let next = policy.next(for: message, row: row)
-                {
+                let decision = HeldBackDecision.decide(
+                    .init(
+                        now: now, until: until, downSince: downSince, createdAt: row.createdAt,
+                        maxAge: shared.retry.maxAge, fallbackAfterDown: channel.fallbackAfterDown),
+                    nextRoute: { policy?.next(for: message, row: row) })
+                switch decision {
+                case .fallback(let next):
                     held.results.append(
                         report.fallback(
                             row: row, message: message, to: next, code: "destination_down",
                             reason: "destination \(key) down\(since)", now: now))
-                } else if downSince != nil, now > row.createdAt + shared.retry.maxAge.milliseconds {
+                case .giveUp:
                     let reason = "gave up after \(DurationText.format(shared.retry.maxAge)): destination \(key) down\(since)"
                     held.results.append(
                         report.result(row: row, message: message, outcome: nil, decision: .fail(reason: reason), now: now, latencyMs: nil))
-                } else {
+                case .release(let until):
                     held.release.append((row.id, until))
                 }
             }

@@ -93,6 +93,6 @@ extension ChannelLane {
         guard let history = policy.gate.history else { return }
         history.settle(
             held.compactMap { message in message.to.identity.map { (message.id, $0, channel.name, false) } },
-            now: Clock.nowMillis())
+            now: shared.time.now())
     }
 }

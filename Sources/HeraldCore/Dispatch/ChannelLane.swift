@@ -12,6 +12,8 @@ final class ChannelLane: Sendable {
         var recorder: Recorder
         var retry: RetryPolicy
         var logger: Logger
+        /// The time the lane decides with (`TimeSource`); its waits stay on real time.
+        var time: TimeSource = .system
     }
 
     let channel: ChannelRuntime
@@ -72,7 +74,7 @@ final class ChannelLane: Sendable {
                     await doorbell.wait(timeout: nil)
                     continue
                 }
-                let now = Clock.nowMillis()
+                let now = shared.time.now()
                 let hold = holdUntil.load(ordering: .relaxed)
                 if hold > now {
                     await doorbell.wait(timeout: .milliseconds(hold - now))
@@ -133,7 +135,7 @@ final class ChannelLane: Sendable {
     }
 
     private func send(_ rows: [QueueRow]) async {
-        let now = Clock.nowMillis()
+        let now = shared.time.now()
         var results: [Recorder.Result] = []
         var prepared: [(Delivery, QueueRow, Message)] = []
         for row in rows {
@@ -185,7 +187,7 @@ final class ChannelLane: Sendable {
             }
             // Peer words quote recipients: masked and bounded once, before any log, row, file or journald line.
             outcomes = zip(ready, outcomes).map { item, outcome in peerText.clean(outcome, recipient: item.0.recipient) }
-            let finished = Clock.nowMillis()
+            let finished = shared.time.now()
             recordDestinations(routed, outcomes: outcomes, now: finished)
             for ((_, row, message), outcome) in zip(ready, outcomes) {
                 let decision = OutcomeDecision.decide(

@@ -11,23 +11,25 @@ public final class Dispatcher: Service, Sendable {
     private let store: QueueStore
     private let drainTimeout: Duration
     private let logger: Logger
+    private let time: TimeSource
 
     init(
         channels: [ChannelRuntime], store: QueueStore, decoder: MessageDecoder, templates: TemplateStore,
         log: DeliveryLog, layout: SpoolLayout, retry: RetryPolicy, mask: RecipientMask, drainTimeout: Duration,
-        logger: Logger, policies: [String: LanePolicy] = [:], onRecorded: @escaping @Sendable () -> Void = {}
+        logger: Logger, policies: [String: LanePolicy] = [:], time: TimeSource = .system,
+        onRecorded: @escaping @Sendable () -> Void = {}
     ) {
         let box = LaneBox()
         // Every lane's policy shares one suppression store and one send history.
         let policy = policies.values.first
         let recorder = Recorder(
             store: store, log: log, failedDirectory: layout.failed, logger: logger, suppressions: policy?.store,
-            history: policy?.gate.history,
+            history: policy?.gate.history, time: time,
             afterFlush: {
                 box.ringAll()
                 onRecorded()
             })
-        let shared = ChannelLane.Shared(store: store, recorder: recorder, retry: retry, logger: logger)
+        let shared = ChannelLane.Shared(store: store, recorder: recorder, retry: retry, logger: logger, time: time)
         lanes = channels.map { channel in
             ChannelLane(
                 channel: channel, shared: shared,
@@ -39,6 +41,7 @@ public final class Dispatcher: Service, Sendable {
         self.store = store
         self.drainTimeout = drainTimeout
         self.logger = logger
+        self.time = time
     }
 
     /// Each channel's concurrency now (adaptive or configured), its ceiling and its down destinations, for
@@ -77,7 +80,7 @@ public final class Dispatcher: Service, Sendable {
             self.wake()
         }
         recorder.finish()
-        let requeued = (try? store.recoverInFlight(now: Clock.nowMillis())) ?? 0
+        let requeued = (try? store.recoverInFlight(now: time.now())) ?? 0
         if requeued > 0 { logger.notice("shutdown: \(requeued) in-flight messages went back to the queue") }
     }
 }

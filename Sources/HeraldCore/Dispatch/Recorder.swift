@@ -30,11 +30,15 @@ final class Recorder: Sendable {
     private let doorbell = Doorbell()
     /// Rung after each flush: retries may have become due, lanes may go on.
     private let afterFlush: @Sendable () -> Void
+    /// The time stamps of commits and dead letters (`TimeSource`).
+    private let time: TimeSource
 
     init(
         store: QueueStore, log: DeliveryLog, failedDirectory: String, logger: Logger,
-        suppressions: SuppressionStore? = nil, history: SendHistory? = nil, afterFlush: @escaping @Sendable () -> Void
+        suppressions: SuppressionStore? = nil, history: SendHistory? = nil, time: TimeSource = .system,
+        afterFlush: @escaping @Sendable () -> Void
     ) {
+        self.time = time
         self.suppressions = suppressions
         self.history = history
         self.store = store
@@ -114,7 +118,7 @@ final class Recorder: Sendable {
             logger.error("cannot record \(suppress.count) suppressions: \(error)")
         }
         do {
-            try history?.write(now: Clock.nowMillis(), force: force)
+            try history?.write(now: time.now(), force: force)
         } catch where force {
             logger.error("cannot record sends for frequency caps at stop: \(error); caps will not count them after the restart")
         } catch {
@@ -133,7 +137,7 @@ final class Recorder: Sendable {
             return buffer
         }
         guard !batch.isEmpty else { return true }
-        let now = Clock.nowMillis()
+        let now = time.now()
         do {
             for result in batch {
                 if let body = result.deadLetter { try writeDeadLetter(result, body: body, now: now) }
