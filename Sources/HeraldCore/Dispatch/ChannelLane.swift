@@ -208,7 +208,8 @@ final class ChannelLane: Sendable {
             }
             if let policy { remember(zip(ready.map(\.2), outcomes), policy: policy, now: finished) }
         }
-        shared.recorder.submit(results)
+        // The slot stays taken until the outcomes are on record: a crash can then re-send at most `concurrency`.
+        await shared.recorder.waitUntilRecorded(shared.recorder.submit(results))
     }
 
     /// Only the channel's own trouble slows it: a permanent or recipient failure says nothing about its capacity.

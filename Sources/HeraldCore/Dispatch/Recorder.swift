@@ -20,6 +20,9 @@ final class Recorder: Sendable {
     private let failedDirectory: String
     private let logger: Logger
     private let buffer = Mutex<[Result]>([])
+    /// Which submissions are committed, so a lane can hold a delivery's slot until its outcome is on record
+    /// (`RecordTickets`).
+    private let tickets = RecordTickets()
     /// Log lines that change no message (a destination down or up), written with the next flush.
     private let eventBuffer = Mutex<[LogEvent]>([])
     /// Recipients the lanes found invalid, suppressed once per flush rather than once per batch on the lanes' time.
@@ -48,10 +51,21 @@ final class Recorder: Sendable {
         self.afterFlush = afterFlush
     }
 
-    func submit(_ results: [Result]) {
-        guard !results.isEmpty else { return }
-        buffer.withLock { $0.append(contentsOf: results) }
+    /// Returns the ticket `waitUntilRecorded` takes: the results are committed once it is.
+    @discardableResult
+    func submit(_ results: [Result]) -> Int {
+        guard !results.isEmpty else { return tickets.last }
+        let ticket = buffer.withLock { buffer in
+            buffer.append(contentsOf: results)
+            return tickets.issue()
+        }
         doorbell.ring()
+        return ticket
+    }
+
+    /// Until everything submitted up to `ticket` is committed, or the task is cancelled.
+    func waitUntilRecorded(_ ticket: Int) async {
+        await tickets.wait(for: ticket)
     }
 
     func submit(_ suppress: [SuppressionStore.Entry]) {
@@ -132,9 +146,9 @@ final class Recorder: Sendable {
             return buffer
         }
         log.write(events)
-        let batch = buffer.withLock { buffer in
+        let (batch, upTo) = buffer.withLock { buffer in
             defer { buffer.removeAll(keepingCapacity: true) }
-            return buffer
+            return (buffer, tickets.last)
         }
         guard !batch.isEmpty else { return true }
         let now = time.now()
@@ -149,6 +163,7 @@ final class Recorder: Sendable {
             return false
         }
         log.write(batch.map(\.event))
+        tickets.committed(upTo: upTo)
         afterFlush()
         return true
     }
