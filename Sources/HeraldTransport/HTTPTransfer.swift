@@ -128,9 +128,7 @@ private let curlWriteHeader: herald_curl_data_cb = { pointer, size, count, userd
     guard let pointer, let userdata else { return 0 }
     let transfer = Unmanaged<HTTPTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
-    let line = pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-    }
+    let line = curlCallbackText(pointer, length: length)
     if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].lowercased()
         if transfer.captureHeaders.contains(name) {

@@ -106,9 +106,7 @@ private let smtpReply: herald_curl_data_cb = { data, size, count, userdata in
     guard let data, let userdata else { return 0 }
     let transfer = Unmanaged<SMTPTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
-    let text = data.withMemoryRebound(to: UInt8.self, capacity: length) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-    }
+    let text = curlCallbackText(data, length: length)
     transfer.received(Substring(text))
     return length
 }

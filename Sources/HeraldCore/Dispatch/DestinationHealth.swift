@@ -117,8 +117,7 @@ struct DestinationHealth: Sendable, Equatable {
                 state.nextProbe = now + state.interval
             }
         }
-        let healthy = state.failures == 0 && state.downSince == nil && state.rampLimit == nil
-        states[destination] = healthy && state.inFlight == 0 ? nil : state
+        keep(state, for: destination)
         return change
     }
 
@@ -127,7 +126,13 @@ struct DestinationHealth: Sendable, Equatable {
         guard var state = states[destination] else { return }
         state.inFlight = max(0, state.inFlight - 1)
         if probe { state.probing = false }
-        let healthy = state.failures == 0 && state.downSince == nil && state.rampLimit == nil
-        states[destination] = healthy && state.inFlight == 0 ? nil : state
+        keep(state, for: destination)
+    }
+
+    /// A destination with nothing to remember (no failures, not down, not ramping, nothing counted in flight)
+    /// leaves the map: it holds only destinations in trouble.
+    private mutating func keep(_ state: State, for destination: String) {
+        let healthy = state.failures == 0 && state.downSince == nil && state.rampLimit == nil && state.inFlight == 0
+        states[destination] = healthy ? nil : state
     }
 }

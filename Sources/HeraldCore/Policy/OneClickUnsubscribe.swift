@@ -22,10 +22,7 @@ public struct OneClickUnsubscribe: Sendable {
     /// plugin reads them.
     public static func secrets(of config: HeraldConfig, credentialsDirectory: String?) throws(ConfigError) -> [[UInt8]] {
         var secrets: [[UInt8]] = []
-        for channel in config.channels
-        where channel.pluginConfig.values["unsubscribe_secret"] != nil
-            || channel.pluginConfig.values["unsubscribe_secret_file"] != nil
-        {
+        for channel in config.channels {
             let context = PluginContext(
                 channel: channel.name, logger: .init(label: "herald.unsubscribe"), baseDirectory: config.baseDirectory,
                 credentialsDirectory: credentialsDirectory)

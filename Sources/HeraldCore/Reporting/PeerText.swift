@@ -11,7 +11,7 @@ struct PeerText: Sendable {
 
     func clean(_ text: String, recipient: Recipient?) -> String {
         var result = full ? text : Self.maskingAddresses(text)
-        if !full, let recipient {
+        if !full, !result.isEmpty, let recipient {
             for secret in [recipient.phone, recipient.visitor, recipient.externalID].compactMap({ $0 })
                 + (recipient.push ?? []).map(\.token) where secret.utf8.count >= 4 && result.contains(secret)
             {
@@ -30,8 +30,9 @@ struct PeerText: Sendable {
 
     /// `local@domain.tld` → `l***@domain.tld`, wherever it stands in the text.
     static func maskingAddresses(_ text: String) -> String {
+        // Most replies quote no address ("250 2.0.0 Ok", "204"): no copy for them.
+        guard text.utf8.contains(UInt8(ascii: "@")) else { return text }
         let bytes = Array(text.utf8)
-        guard bytes.contains(UInt8(ascii: "@")) else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var copied = 0

@@ -60,8 +60,7 @@ public struct Rejects: Sendable {
             if (0x21...0x7E).contains(byte), byte != UInt8(ascii: "%") {
                 text.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
-                let hex = String(byte, radix: 16, uppercase: true)
-                text += "%" + (hex.count == 1 ? "0" + hex : hex)
+                text += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
             }
         }
         return text

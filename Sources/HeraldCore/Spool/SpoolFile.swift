@@ -66,14 +66,17 @@ public enum SpoolFile {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let raw = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
-                Array(buffer.prefix { $0 != 0 })
+            // Judged in place: this runs for every file intake reads, and only a bad name needs its own copy.
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { buffer -> String? in
+                let raw = buffer.prefix { $0 != 0 }
+                guard isCandidate(raw) else { return nil }
+                guard let name = String(validating: raw, as: UTF8.self) else {
+                    undecodable(Array(raw))
+                    return nil
+                }
+                return name
             }
-            guard isCandidate(raw) else { continue }
-            guard let name = String(validating: raw, as: UTF8.self) else {
-                undecodable(raw)
-                continue
-            }
+            guard let name else { continue }
             names.append(name)
             if names.count >= size {
                 if !body(names) { return true }
@@ -85,7 +88,7 @@ public enum SpoolFile {
     }
 
     /// `*.json`, not a dot-file, judged on the name's bytes.
-    static func isCandidate(_ name: [UInt8]) -> Bool {
+    static func isCandidate(_ name: some Collection<UInt8>) -> Bool {
         name.count > 5 && name.first != UInt8(ascii: ".") && name.suffix(5).elementsEqual(".json".utf8)
     }
 
