@@ -61,7 +61,7 @@ def parse_args():
     parser.add_argument("--only", choices=["webhook", "smtp", "policy", "queue", "ledger", "retention"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
-    parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE), the smtp run (FILE.smtp) and "
+    parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE), the backlog drain (FILE.backlog), the smtp run (FILE.smtp) and "
                              "the first policy drains (FILE.policy-off, FILE.policy-on)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, configs) for inspection")
     parser.add_argument("--herald", default=os.environ.get("HERALD_BIN"), help="the binary (default $HERALD_BIN)")

@@ -80,8 +80,11 @@ def webhook_backlog(workdir, args, results, cleanup, port):
     launched = time.monotonic()
     herald.wait_ready(60)
     started = time.monotonic()
+    profile = args.perf and args.perf + ".backlog"
+    profiler = start_profiler(profile, herald.pid)
     cpu_before = cpu_seconds(herald.pid)
-    delivered, cpu, status, code, stop_time = finish_delivery(herald, counter, n, timeout, started, cpu_before)
+    delivered, cpu, status, code, stop_time = finish_delivery(herald, counter, n, timeout, started, cpu_before,
+                                                              profiler, profile)
     results["webhook_backlog"] = n / delivered if delivered else None
     log(f"  READY=1 {started - launched:.2f} s after start; delivery: {fmt_rate(results['webhook_backlog'])} msgs/s "
         f"(READY=1 -> last delivered)")

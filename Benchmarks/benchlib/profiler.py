@@ -1,5 +1,9 @@
-"""`perf record` on the daemon for the timed part of a phase, when --perf asks for it. Off by default."""
+"""`perf record` on the daemon for the timed part of a phase, when --perf asks for it. Off by default.
 
+BENCH_CALLGRAPH=dwarf,16384 records stacks through libraries built without frame pointers (SQLite, libc), as
+needed to see who calls into them; the default, fp, keeps the files small."""
+
+import os
 import signal
 import subprocess
 import time
@@ -11,7 +15,7 @@ def start_profiler(output, pid):
     """`perf record` on the daemon alone for the timed part of a phase (--perf FILE); None without --perf."""
     if not output:
         return None
-    cmd = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "2000", "-g", "-p", str(pid), "-o", output]
+    cmd = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "2000", "--call-graph", os.environ.get("BENCH_CALLGRAPH", "fp"), "-p", str(pid), "-o", output]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     time.sleep(0.5)  # perf needs a moment to attach before the load starts
     return proc

@@ -14,3 +14,10 @@ public enum MessageState: String, Sendable, CaseIterable, Codable {
     /// Ended by the policy: a frequency cap was reached (`on_cap = "drop"`).
     case capped
 }
+
+extension MessageState {
+    /// The states that end a message: its row stays only for deduplication, until the prune.
+    public static let finished: [MessageState] = [.delivered, .expired, .failed, .suppressed, .capped]
+
+    public var isFinished: Bool { Self.finished.contains(self) }
+}

@@ -50,8 +50,12 @@ public final class QueueStore: Sendable {
         migrator.registerMigration("v2-domain") { db in
             try db.execute(sql: "ALTER TABLE message ADD COLUMN domain TEXT")
         }
-        // Finished rows by last change, for the prune (QueueStore+Retention).
-        migrator.registerMigration("v3-retention", migrate: Self.createRetentionIndex)
+        // v3 added a partial index on finished rows for the prune; maintaining it on every outcome cost more
+        // delivery CPU than the prune saved, and `message_due` serves the prune as well (QueueStore+Retention).
+        migrator.registerMigration("v3-retention") { _ in }
+        migrator.registerMigration("v4-no-finished-index") { db in
+            try db.execute(sql: "DROP INDEX IF EXISTS message_finished")
+        }
         return migrator
     }
 
@@ -153,7 +157,8 @@ public final class QueueStore: Sendable {
     }
 
     /// Records outcomes in one transaction. Delivered, suppressed, capped and expired messages drop their body (failed
-    /// ones keep it for `herald requeue`); the id stays for deduplication until the prune.
+    /// ones keep it for `herald requeue`); the id stays for deduplication until the prune. A finished row's `due_at`
+    /// is `now`, whatever the update says: the prune reads it as the time the message ended.
     public func apply(_ updates: [StateUpdate], now: Int64) throws {
         guard !updates.isEmpty else { return }
         try pool.write { db in
@@ -168,7 +173,8 @@ public final class QueueStore: Sendable {
             for update in updates {
                 let entry = update.historyEntry.map { $0 + "\n" }
                 try statement.execute(arguments: [
-                    update.state.rawValue, update.dueAt, update.attempts, update.code, update.detail, now, entry, entry,
+                    update.state.rawValue, update.state.isFinished ? now : update.dueAt, update.attempts, update.code,
+                    update.detail, now, entry, entry,
                     update.state.rawValue, update.channel, update.id,
                 ])
             }

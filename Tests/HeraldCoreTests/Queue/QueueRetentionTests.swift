@@ -91,15 +91,46 @@ final class QueueRetentionTests: XCTestCase {
         XCTAssertEqual(try store.requeue(ids: ["f"], now: 3000), ["f"])
     }
 
-    func testPruneUsesTheFinishedIndex() throws {
+    func testPruneSeeksTheDueIndexAndWritesNoIndexOfItsOwn() throws {
         let store = try QueueStore(directory: directory)
-        let plan = try store.pool.read { db in
-            try Row.fetchAll(
+        let (plan, indexes) = try store.pool.read { db in
+            let plan = try Row.fetchAll(
                 db,
-                sql: "EXPLAIN QUERY PLAN SELECT rowid FROM message WHERE \(QueueStore.finishedStates) AND updated_at < 5 LIMIT 3"
+                sql: """
+                    EXPLAIN QUERY PLAN SELECT rowid FROM message
+                    WHERE channel = 'email' AND \(QueueStore.finishedStates) AND due_at < 5 LIMIT 3
+                    """
             ).map { $0["detail"] as String }
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
+            return (plan, indexes)
         }
-        XCTAssertTrue(plan.contains { $0.contains("message_finished") }, "\(plan)")
+        XCTAssertTrue(plan.contains { $0.contains("message_due") && $0.contains("due_at<?") }, "\(plan)")
+        XCTAssertFalse(indexes.contains("message_finished"), "every outcome would maintain it: \(indexes)")
+    }
+
+    func testAFinishedRowEndsAtItsOutcomeWhateverTheUpdateSays() throws {
+        let store = try QueueStore(directory: directory)
+        _ = try store.insert([try new("d", at: 1000)])
+        // A caller passing a stale due time must not make the row look finished for longer than it has been.
+        try store.apply([StateUpdate(id: "d", state: .delivered, dueAt: 0, attempts: 1, code: "250")], now: 90_000)
+        XCTAssertEqual(try store.pruneFinished(before: 60_000, limit: 10), 0)
+        XCTAssertEqual(try store.pruneFinished(before: 90_001, limit: 10), 1)
+    }
+
+    func testEveryChannelIsPrunedWithinOneLimit() throws {
+        let store = try QueueStore(directory: directory)
+        let decoder = MessageDecoder(channels: ["email", "gone", "sms"])
+        let messages = try ["email", "gone", "sms"].flatMap { channel in
+            try (0..<3).map { index -> NewMessage in
+                let bytes = Array(#"{"id":"\#(channel)-\#(index)","channel":"\#(channel)","to":{"email":"a@b.example"},"content":{"text":"x"}}"#.utf8)
+                return NewMessage(message: try decoder.decode(bytes, fileName: "m.json"), body: bytes, receivedAt: 1000)
+            }
+        }
+        _ = try store.insert(messages)
+        try finish(store, messages.map(\.message.id), as: .delivered, at: 2000)
+        XCTAssertEqual(try store.pruneFinished(before: 3000, limit: 4), 4, "the limit spans channels")
+        XCTAssertEqual(try store.pruneFinished(before: 3000, limit: 100), 5, "a channel no config names goes too")
+        XCTAssertEqual(try ids(store), [])
     }
 
     func testSpaceIsGivenBack() async throws {
