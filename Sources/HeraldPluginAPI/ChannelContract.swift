@@ -24,6 +24,10 @@ public struct ChannelContract: Sendable {
     public var secretKeys: [String]
     /// Top-level message fields of the plugin's own (`push`, `audience`, …), each with its validator.
     public var fields: [MessageField]
+    /// Checks the recipient as this plugin will address it (each device's shape for its platform, a Web Push
+    /// endpoint's origin); nil when it will do, else the path below `to` (`.push[1].endpoint`) and what a good
+    /// value looks like. Runs at intake for every channel on the message's route.
+    public var recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)?
     /// Where one delivery goes, for dead-destination backoff (a named endpoint, a push service, a provider host);
     /// nil, or nil for a delivery: the channel. On a channel with `domain_rate`, the core uses the recipient
     /// domain instead, for every plugin.
@@ -34,7 +38,9 @@ public struct ChannelContract: Sendable {
             recipient, _ in recipient.identity
         }, deadAddressReason: DeadAddressReason = .tokenInvalid, recipientFields: [RecipientField] = [],
         needsContent: Bool = true, header: (@Sendable (_ name: String, _ value: String) -> String?)? = nil,
-        secretKeys: [String] = [], fields: [MessageField] = [], destination: (@Sendable (Delivery) -> String?)? = nil
+        secretKeys: [String] = [], fields: [MessageField] = [],
+        recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)? = nil,
+        destination: (@Sendable (Delivery) -> String?)? = nil
     ) {
         self.addressKind = addressKind
         self.address = address
@@ -44,6 +50,7 @@ public struct ChannelContract: Sendable {
         self.header = header
         self.secretKeys = secretKeys
         self.fields = fields
+        self.recipient = recipient
         self.destination = destination
     }
 }

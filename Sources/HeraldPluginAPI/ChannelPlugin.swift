@@ -9,6 +9,9 @@ public protocol ChannelPlugin: Service {
     static var name: String { get }
     /// What the channel accepts and whom it sends to; intake, the policy and `herald check` enforce it.
     static var contract: ChannelContract { get }
+    /// The contract of one configured channel, when it depends on the channel's keys (the Web Push origins a
+    /// channel allows); read without building the plugin, so it must not open files or sockets. Default: `contract`.
+    static func contract(for config: PluginConfig) -> ChannelContract
     /// Validates the channel's keys; errors name the key. `herald check` runs this same code.
     init(config: PluginConfig, context: PluginContext) throws
     var limits: PluginLimits { get }
@@ -22,6 +25,8 @@ public protocol ChannelPlugin: Service {
 extension ChannelPlugin {
     /// Any recipient, content required, suppression by the recipient's identity under the plugin's name.
     public static var contract: ChannelContract { ChannelContract(addressKind: name) }
+
+    public static func contract(for config: PluginConfig) -> ChannelContract { contract }
 
     public func run() async throws {
         try? await gracefulShutdown()
@@ -50,18 +55,25 @@ public struct PluginLimits: Sendable, Equatable {
     }
 }
 
-/// What the core lends a plugin: its channel's name, a logger, and where relative paths and secrets resolve.
+/// What the core lends a plugin: its channel's name, a logger, where relative paths and secrets resolve, and
+/// where to report what it learns besides outcomes.
 public struct PluginContext: Sendable {
     public var channel: String
     public var logger: Logger
+    /// Where the plugin reports facts (a dead token among several devices); the core acts on them.
+    public var facts: FactSink
     /// The directory relative paths in the config are resolved against (the config file's directory).
     public var baseDirectory: String
     /// `$CREDENTIALS_DIRECTORY` (systemd `LoadCredential=`), where `*_file` names without a slash are looked up.
     public var credentialsDirectory: String?
 
-    public init(channel: String, logger: Logger, baseDirectory: String, credentialsDirectory: String? = nil) {
+    public init(
+        channel: String, logger: Logger, baseDirectory: String, credentialsDirectory: String? = nil,
+        facts: FactSink = FactSink()
+    ) {
         self.channel = channel
         self.logger = logger
+        self.facts = facts
         self.baseDirectory = baseDirectory
         self.credentialsDirectory = credentialsDirectory
     }

@@ -4,13 +4,13 @@ public struct Recipient: Sendable, Equatable, Codable {
     public var email: String?
     public var name: String?
     public var timezone: String?
-    public var push: [PushToken]?
+    public var push: [PushDevice]?
     public var phone: String?
     public var visitor: String?
     public var externalID: String?
 
     public init(
-        email: String? = nil, name: String? = nil, timezone: String? = nil, push: [PushToken]? = nil,
+        email: String? = nil, name: String? = nil, timezone: String? = nil, push: [PushDevice]? = nil,
         phone: String? = nil, visitor: String? = nil, externalID: String? = nil
     ) {
         self.email = email
@@ -36,23 +36,43 @@ public struct Recipient: Sendable, Equatable, Codable {
         ]
         for (key, value) in texts { if let value { object[key] = .string(value) } }
         if let push {
-            object["push"] = .array(push.map { .object(["platform": .string($0.platform), "token": .string($0.token)]) })
+            object["push"] = .array(push.map(\.jsonValue))
         }
         return .object(object)
     }
 
-    /// The recipient's most specific identity, for logs and caps: external id, else email, else a token.
+    /// The recipient's most specific identity, for logs and caps: external id, else email, else a device.
     public var identity: String? {
-        externalID ?? email ?? push?.first?.token ?? phone ?? visitor
+        externalID ?? email ?? push?.first?.address ?? phone ?? visitor
     }
 }
 
-public struct PushToken: Sendable, Equatable, Codable {
+/// One device of the recipient, as the producer wrote it in `to.push`: an app's token (`apns`, `fcm`) or a
+/// browser's PushSubscription (`web`: `endpoint` and `keys`). The core checks that every part is one line; which
+/// parts a platform needs is the push plugin's contract (`ChannelContract.recipient`).
+public struct PushDevice: Sendable, Equatable, Codable {
     public var platform: String
-    public var token: String
+    public var token: String?
+    /// A Web Push subscription's endpoint URL.
+    public var endpoint: String?
+    /// A Web Push subscription's keys (`p256dh`, `auth`), base64url as the browser gives them.
+    public var keys: [String: String]?
 
-    public init(platform: String, token: String) {
+    public init(platform: String, token: String? = nil, endpoint: String? = nil, keys: [String: String]? = nil) {
         self.platform = platform
         self.token = token
+        self.endpoint = endpoint
+        self.keys = keys
+    }
+
+    /// What names the device to its push service, and in a suppression entry: the token, else the endpoint.
+    public var address: String? { token ?? endpoint }
+
+    public var jsonValue: JSONValue {
+        var object: [String: JSONValue] = ["platform": .string(platform)]
+        if let token { object["token"] = .string(token) }
+        if let endpoint { object["endpoint"] = .string(endpoint) }
+        if let keys { object["keys"] = .object(keys.mapValues(JSONValue.string)) }
+        return .object(object)
     }
 }

@@ -32,7 +32,7 @@ public struct ChannelRuntime: Sendable {
         name = config.name
         pluginName = config.plugin
         self.plugin = plugin
-        contract = type(of: plugin).contract
+        contract = type(of: plugin).contract(for: config.pluginConfig)
         concurrency = max(1, min(config.concurrency ?? limits.defaultConcurrency ?? Self.defaultConcurrency, limits.maxConcurrency))
         // A batch never exceeds the deliveries allowed in flight.
         batch = max(1, min(config.batch ?? limits.maxBatch, limits.maxBatch, concurrency))

@@ -30,12 +30,18 @@ extension MessageDecoder {
         return extras
     }
 
-    /// Every channel on the route must be able to reach the recipient: a fallback to email needs `to.email`.
+    /// Every channel on the route must be able to reach the recipient (a fallback to email needs `to.email`), and
+    /// each plugin's own check of the recipient must pass.
     static func checkRecipientFields(_ recipient: Recipient, route: [(String, ChannelContract)]) throws(IntakeError) {
         for (name, contract) in route where !contract.recipientFields.isEmpty {
             guard contract.recipientFields.contains(where: { $0.isSet(in: recipient) }) else {
                 let needed = contract.recipientFields.map { "to.\($0.rawValue)" }.joined(separator: " or ")
                 throw IntakeError(.missingField, field: "to", "channel \(name) sends to \(needed); the message has none")
+            }
+        }
+        for (name, contract) in route {
+            if let problem = contract.recipient?(recipient) {
+                throw IntakeError(.badValue, field: "to" + problem.path, "channel \(name): \(problem.reason)")
             }
         }
     }

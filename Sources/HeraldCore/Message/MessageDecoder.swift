@@ -40,8 +40,8 @@ public struct MessageDecoder: Sendable {
         static let table = NameTable<Self>()
     }
 
-    enum PushTokenName: String, FieldName {
-        case platform, token
+    enum PushDeviceName: String, FieldName {
+        case platform, token, endpoint, keys
 
         static let table = NameTable<Self>()
     }
@@ -137,20 +137,24 @@ public struct MessageDecoder: Sendable {
             email: try fields.string(.email), name: try fields.string(.name), timezone: try fields.string(.timezone),
             phone: try fields.string(.phone), visitor: try fields.string(.visitor),
             externalID: try fields.string(.externalID))
-        if let tokens = fields.raw(.push) {
-            guard case .array(let items) = tokens else {
-                throw IntakeError(.wrongType, field: "to.push", "must be an array of {platform, token}")
+        if let devices = fields.raw(.push) {
+            guard case .array(let items) = devices else {
+                throw IntakeError(.wrongType, field: "to.push", "must be an array of devices: {platform, token} or {platform, endpoint, keys}")
             }
-            var push: [PushToken] = []
+            var push: [PushDevice] = []
             for (index, item) in items.enumerated() {
-                guard case .object(let tokenObject) = item else {
-                    throw IntakeError(.wrongType, field: "to.push[\(index)]", "must be an object {platform, token}")
+                let path = "to.push[\(index)]"
+                guard case .object(let deviceObject) = item else {
+                    throw IntakeError(.wrongType, field: path, "must be an object: {platform, token} or {platform, endpoint, keys}")
                 }
-                let tokenFields = try Fields<PushTokenName>(tokenObject, path: "to.push[\(index)].")
-                push.append(
-                    PushToken(
-                        platform: try tokenFields.requiredString(.platform),
-                        token: try tokenFields.requiredString(.token)))
+                let deviceFields = try Fields<PushDeviceName>(deviceObject, path: path + ".")
+                let device = PushDevice(
+                    platform: try deviceFields.requiredString(.platform), token: try deviceFields.string(.token),
+                    endpoint: try deviceFields.string(.endpoint), keys: try deviceFields.stringMap(.keys))
+                guard device.address != nil else {
+                    throw IntakeError(.missingField, field: path + ".token", "a device needs a token (apps) or an endpoint (browsers)")
+                }
+                push.append(device)
             }
             recipient.push = push
         }

@@ -65,9 +65,13 @@ enum MessageRules {
         try checkLine("to.phone", recipient.phone)
         try checkLine("to.visitor", recipient.visitor)
         try checkLine("to.external_id", recipient.externalID)
-        for (index, token) in (recipient.push ?? []).enumerated()
-        where hasLineBreakOrControl(token.token) || token.token.contains(" ") {
-            throw IntakeError(.badValue, field: "to.push[\(index)].token", "must not contain spaces or control characters")
+        for (index, device) in (recipient.push ?? []).enumerated() {
+            let parts = [("token", device.token), ("endpoint", device.endpoint)]
+                + (device.keys ?? [:]).sorted { $0.key < $1.key }.map { ("keys.\($0.key)", Optional($0.value)) }
+            for case (let name, let text?) in parts where hasLineBreakOrControl(text) || text.contains(" ") {
+                throw IntakeError(
+                    .badValue, field: "to.push[\(index)].\(name)", "must not contain spaces or control characters")
+            }
         }
         if let zone = recipient.timezone, !knownTimeZones.contains(zone) {
             throw IntakeError(.badValue, field: "to.timezone", "\"\(zone)\" is not an IANA time zone like Asia/Kuala_Lumpur")

@@ -14,6 +14,9 @@ public struct LogEvent: Sendable, Equatable {
         case destinationDown = "destination_down"
         /// A probe was answered: the destination is back, ramping up from one delivery in flight.
         case destinationUp = "destination_up"
+        /// A plugin reported one address dead (a push token among the recipient's devices) and it is suppressed;
+        /// `code` is the address kind, `detail` the reason and the peer's words.
+        case addressDead = "address_dead"
     }
 
     public var ts: Int64

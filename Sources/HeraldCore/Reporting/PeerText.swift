@@ -10,11 +10,18 @@ struct PeerText: Sendable {
     static let limit = 300
 
     func clean(_ text: String, recipient: Recipient?) -> String {
+        guard !full, let recipient else { return clean(text, secrets: []) }
+        return clean(
+            text,
+            secrets: [recipient.phone, recipient.visitor, recipient.externalID].compactMap { $0 }
+                + (recipient.push ?? []).compactMap(\.address))
+    }
+
+    /// `secrets` are addresses to mask where they appear verbatim (a token the reply quotes).
+    func clean(_ text: String, secrets: [String]) -> String {
         var result = full ? text : Self.maskingAddresses(text)
-        if !full, !result.isEmpty, let recipient {
-            for secret in [recipient.phone, recipient.visitor, recipient.externalID].compactMap({ $0 })
-                + (recipient.push ?? []).map(\.token) where secret.utf8.count >= 4 && result.contains(secret)
-            {
+        if !full, !result.isEmpty {
+            for secret in secrets where secret.utf8.count >= 4 && result.contains(secret) {
                 result = result.replacing(secret, with: RecipientMask.mask(secret))
             }
         }

@@ -15,11 +15,18 @@ public struct PluginRegistry: Sendable {
     public func contracts(_ config: HeraldConfig) -> [String: ChannelContract] {
         Dictionary(
             config.channels.map { channel in
-                (channel.name, plugins[channel.plugin]?.contract ?? ChannelContract(addressKind: channel.plugin))
+                (
+                    channel.name,
+                    plugins[channel.plugin]?.contract(for: channel.pluginConfig)
+                        ?? ChannelContract(addressKind: channel.plugin)
+                )
             }, uniquingKeysWith: { first, _ in first })
     }
 
-    public func instantiate(_ config: HeraldConfig, logger: Logger) throws(ConfigError) -> [ChannelRuntime] {
+    /// - Parameter facts: where every channel's plugin reports facts; the daemon connects it to the policy.
+    public func instantiate(_ config: HeraldConfig, logger: Logger, facts: FactSink = FactSink()) throws(ConfigError)
+        -> [ChannelRuntime]
+    {
         var result: [ChannelRuntime] = []
         for channel in config.channels {
             guard let type = plugins[channel.plugin] else {
@@ -30,7 +37,7 @@ public struct PluginRegistry: Sendable {
             pluginLogger[metadataKey: "channel"] = .string(channel.name)
             let context = PluginContext(
                 channel: channel.name, logger: pluginLogger, baseDirectory: config.baseDirectory,
-                credentialsDirectory: Environment.get("CREDENTIALS_DIRECTORY"))
+                credentialsDirectory: Environment.get("CREDENTIALS_DIRECTORY"), facts: facts)
             let plugin: any ChannelPlugin
             do {
                 plugin = try type.init(config: channel.pluginConfig, context: context)

@@ -35,9 +35,10 @@ public enum HeraldService {
     ) async throws {
         let config: HeraldConfig
         let channels: [ChannelRuntime]
+        let facts = FactSink()
         do {
             config = try ConfigLoader.load(path: configPath)
-            channels = try registry.instantiate(config, logger: logger)
+            channels = try registry.instantiate(config, logger: logger, facts: facts)
         } catch {
             throw StartError.config(error)
         }
@@ -77,6 +78,8 @@ public enum HeraldService {
         let decoder = MessageDecoder(contracts: contracts)
         let templates = TemplateStore(directory: config.templates)
         let mask = RecipientMask(full: config.log.fullRecipients)
+        let factRecorder = FactRecorder(store: suppressions, log: log, mask: mask, logger: logger)
+        await facts.connect { factRecorder.record($0) }
         let ledger: EventLedger
         do {
             ledger = try EventLedger(

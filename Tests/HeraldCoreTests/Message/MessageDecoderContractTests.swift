@@ -20,8 +20,23 @@ final class MessageDecoderContractTests: XCTestCase {
                 return nil
             }
         ])
+    /// A push-like contract whose device check depends on the channel's config, as Web Push origins do.
+    static func devices(allowing origin: String) -> ChannelContract {
+        ChannelContract(
+            addressKind: "push_token", recipientFields: [.push],
+            recipient: { recipient in
+                for (index, device) in (recipient.push ?? []).enumerated() where device.platform == "web" {
+                    guard let endpoint = device.endpoint, endpoint.hasPrefix(origin + "/") else {
+                        return (".push[\(index)].endpoint", "must be on \(origin)")
+                    }
+                    guard device.keys?["auth"] != nil else { return (".push[\(index)].keys.auth", "is required") }
+                }
+                return nil
+            })
+    }
     let decoder = MessageDecoder(contracts: [
         "email": mail, "audience": audience, "webhook": ChannelContract(addressKind: "webhook"),
+        "push": devices(allowing: "https://push.example"),
     ])
 
     private func decode(_ json: String) throws(IntakeError) -> Message {
@@ -74,6 +89,27 @@ final class MessageDecoderContractTests: XCTestCase {
         assertRejected(
             #"{"channel":"audience","fallback":["email"],"to":{"email":"a@b.example"},"audience":{"action":"add"}}"#,
             .missingField, "content")
+    }
+
+    func testThePluginChecksTheRecipientOnEveryChannelOfTheRoute() throws {
+        let web = #"{"platform":"web","endpoint":"https://push.example/s/1","keys":{"p256dh":"BA","auth":"x1"}}"#
+        let good = try decode(#"{"channel":"push","to":{"push":[\#(web)]},"content":{"text":"hi"}}"#)
+        XCTAssertEqual(good.to.push?.first?.keys?["auth"], "x1")
+        let stranger = #"{"platform":"web","endpoint":"https://evil.example/s/1","keys":{"auth":"x"}}"#
+        assertRejected(
+            #"{"channel":"push","to":{"push":[{"platform":"apns","token":"ab"},\#(stranger)]},"content":{"text":"hi"}}"#,
+            .badValue, "to.push[1].endpoint")
+        // Reaching push only as a fallback still needs a device push can use.
+        assertRejected(
+            #"{"channel":"email","fallback":["push"],"to":{"email":"a@b.example","push":[\#(stranger)]},"content":{"text":"hi"}}"#,
+            .badValue, "to.push[0].endpoint")
+        do {
+            _ = try decode(#"{"channel":"push","to":{"push":[{"platform":"web","endpoint":"https://push.example/s"}]},"content":{"text":"hi"}}"#)
+            XCTFail("a subscription without keys was accepted")
+        } catch {
+            XCTAssertEqual(error.field, "to.push[0].keys.auth")
+            XCTAssertTrue(error.detail.hasPrefix("channel push: "), error.detail)
+        }
     }
 
     func testTrustedDecodingKeepsPluginFieldsWithoutRunningRules() throws {

@@ -10,6 +10,31 @@ final class MessageDecoderTests: XCTestCase {
         try decoder.decode(Array(json.utf8), fileName: file)
     }
 
+    func testDevicesAreAppTokensOrBrowserSubscriptions() throws {
+        let message = try decode(
+            #"{"channel":"push","to":{"push":[{"platform":"fcm","token":"f1"},{"platform":"web","endpoint":"https://fcm.googleapis.com/wp/x","keys":{"p256dh":"BCVx","auth":"BTBZ"}}]},"content":{"text":"hi"}}"#)
+        XCTAssertEqual(
+            message.to.push,
+            [
+                PushDevice(platform: "fcm", token: "f1"),
+                PushDevice(
+                    platform: "web", endpoint: "https://fcm.googleapis.com/wp/x", keys: ["p256dh": "BCVx", "auth": "BTBZ"]),
+            ])
+        XCTAssertEqual(message.to.push?.map(\.address), ["f1", "https://fcm.googleapis.com/wp/x"])
+        let cases: [(String, IntakeError.Code, String)] = [
+            (#"[{"platform":"web","keys":{"auth":"a"}}]"#, .missingField, "to.push[0].token"),
+            (#"[{"platform":"web","endpoint":"https://a/b","keys":{"auth":1}}]"#, .wrongType, "to.push[0].keys.auth"),
+            (#"[{"platform":"web","endpoint":"https://a/b","keys":{"auth":"a b"}}]"#, .badValue, "to.push[0].keys.auth"),
+            (#"[{"platform":"web","endpoint":"https://a/b c"}]"#, .badValue, "to.push[0].endpoint"),
+        ]
+        for (devices, code, field) in cases {
+            XCTAssertThrowsError(try decode(#"{"channel":"push","to":{"push":\#(devices)},"content":{"text":"hi"}}"#), devices) {
+                XCTAssertEqual(($0 as? IntakeError)?.code, code, devices)
+                XCTAssertEqual(($0 as? IntakeError)?.field, field, devices)
+            }
+        }
+    }
+
     func testFullMessageDecodes() throws {
         let message = try decode(
             """
@@ -23,7 +48,7 @@ final class MessageDecoderTests: XCTestCase {
             """)
         XCTAssertEqual(message.id, "cart-7f3a")
         XCTAssertEqual(message.fallback, ["push"])
-        XCTAssertEqual(message.to.push, [PushToken(platform: "apns", token: "abc")])
+        XCTAssertEqual(message.to.push, [PushDevice(platform: "apns", token: "abc")])
         XCTAssertEqual(message.to.externalID, "u-42")
         XCTAssertEqual(message.category, .transactional)
         XCTAssertEqual(message.priority, .high)
@@ -104,7 +129,7 @@ final class MessageDecoderTests: XCTestCase {
         XCTAssertThrowsError(try decode(#"{"channel":"email","to":{"push":[{"platform":"a","token":"b","x":1}]}}"#)) {
             XCTAssertEqual(
                 $0 as? IntakeError,
-                IntakeError(.unknownField, field: "to.push[0].x", "unknown field; known: platform, token"))
+                IntakeError(.unknownField, field: "to.push[0].x", "unknown field; known: endpoint, keys, platform, token"))
         }
     }
 

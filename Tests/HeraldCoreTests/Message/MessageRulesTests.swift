@@ -90,7 +90,7 @@ final class MessageRulesTests: XCTestCase {
             XCTAssertNil(Name.table.name(""))
         }
         check(MessageDecoder.TopLevelName.self)
-        check(MessageDecoder.PushTokenName.self)
+        check(MessageDecoder.PushDeviceName.self)
         check(Recipient.CodingKeys.self)
         check(ContentPartName.self)
         XCTAssertEqual(ContentPartName.allCases.map(\.rawValue), RenderedContent.partNames)

@@ -18,7 +18,7 @@ final class PeerTextTests: XCTestCase {
     }
 
     func testTheRecipientsOtherAddressesAreMaskedToo() {
-        let recipient = Recipient(push: [PushToken(platform: "apns", token: "a1b2c3d4e5f6")], phone: "+60123456789")
+        let recipient = Recipient(push: [PushDevice(platform: "apns", token: "a1b2c3d4e5f6")], phone: "+60123456789")
         let text = masked.clean("token a1b2c3d4e5f6 unregistered; sms to +60123456789 failed", recipient: recipient)
         XCTAssertFalse(text.contains("a1b2c3d4e5f6") || text.contains("+60123456789"), text)
     }

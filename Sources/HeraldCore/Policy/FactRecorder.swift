@@ -1,0 +1,53 @@
+import HeraldPluginAPI
+import Logging
+
+/// What the core does with the facts plugins report (`FactSink`): a dead address becomes a suppression entry of
+/// its kind, on disk before `record` returns, and one `address_dead` line in the delivery log with the address
+/// masked. Only the address reported goes: the person's other devices and addresses stay live. Kinds this build
+/// does not know are logged at debug level and otherwise ignored, so a newer plugin cannot break an older core.
+struct FactRecorder: Sendable {
+    var store: SuppressionStore
+    var log: DeliveryLog
+    var mask: RecipientMask
+    var logger: Logger
+    var clock: @Sendable () -> Int64 = { Clock.nowMillis() }
+
+    private var peerText: PeerText { PeerText(full: mask.full) }
+
+    func record(_ facts: [Fact]) {
+        let now = clock()
+        var entries: [SuppressionStore.Entry] = []
+        var events: [LogEvent] = []
+        for fact in facts {
+            guard fact.kind == .addressDead else {
+                logger.debug("ignoring a fact of a kind this build does not know", metadata: ["kind": "\(fact.kind)"])
+                continue
+            }
+            guard let kind = fact.addressKind, let address = fact.address, !address.isEmpty else {
+                logger.warning("channel \(fact.channel) reported a dead address without naming it; nothing suppressed")
+                continue
+            }
+            let reason: SuppressionStore.Reason = fact.deadReason == .hardBounce ? .hardBounce : .tokenInvalid
+            // The peer may quote the token or the address it rejects.
+            let reply = fact.reply.map { Reply(code: $0.code, text: peerText.clean($0.text, secrets: [address])) }
+            let words = reply.map { ": \($0.code) \($0.text.prefix(120))" } ?? ""
+            entries.append(
+                SuppressionStore.Entry(
+                    kind: kind, address: address, reason: reason, source: "\(fact.channel)\(words)", createdAt: now))
+            events.append(
+                LogEvent(
+                    ts: now, id: fact.messageID, event: .addressDead, channel: fact.channel,
+                    to: mask.full ? address : RecipientMask.mask(address), code: kind,
+                    detail: reason.rawValue + (reply.map { "; \($0)" } ?? "")))
+        }
+        guard !entries.isEmpty else { return }
+        do {
+            try store.add(entries)
+        } catch {
+            // The delivery that found the address dead still gets its outcome; the next one finds it dead again.
+            logger.error("cannot suppress \(entries.count) dead addresses: \(error)")
+            return
+        }
+        log.write(events)
+    }
+}

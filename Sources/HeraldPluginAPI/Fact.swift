@@ -1,0 +1,59 @@
+/// Something a plugin learned about one address or one message besides a delivery's outcome, for the core to act
+/// on (STYLE 2: plugins report, the core decides): a push token among several that the service says is dead, and
+/// later a bounce that arrives days after its message or a visitor's reply. A new kind is a new `Kind` value with
+/// its details; existing kinds and the sink do not change. The core ignores kinds it does not know.
+public struct Fact: Sendable, Equatable {
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        /// One address of the recipient is dead (`addressKind`, `address`, `deadReason`): the core suppresses that
+        /// address at once, never the person's other addresses.
+        public static let addressDead = Kind(rawValue: "address_dead")
+
+        public var description: String { rawValue }
+    }
+
+    public var kind: Kind
+    /// The channel whose plugin learned it.
+    public var channel: String
+    /// The message it is about, when known: the delivery's id, or the id a late bounce names.
+    public var messageID: String?
+    /// The kind of address it is about (`push_token`, `email`: the contract's `addressKind`).
+    public var addressKind: String?
+    /// The address itself, in clear: the core masks it wherever it is shown.
+    public var address: String?
+    /// Why the address is dead, for `addressDead`.
+    public var deadReason: DeadAddressReason?
+    /// The peer's words.
+    public var reply: Reply?
+    /// What a kind carries beyond these (a visitor's reply text), by name.
+    public var details: [String: JSONValue]
+
+    public init(
+        kind: Kind, channel: String, messageID: String? = nil, addressKind: String? = nil, address: String? = nil,
+        deadReason: DeadAddressReason? = nil, reply: Reply? = nil, details: [String: JSONValue] = [:]
+    ) {
+        self.kind = kind
+        self.channel = channel
+        self.messageID = messageID
+        self.addressKind = addressKind
+        self.address = address
+        self.deadReason = deadReason
+        self.reply = reply
+        self.details = details
+    }
+
+    /// `address` of kind `addressKind` is dead, as `reply` says.
+    public static func addressDead(
+        channel: String, messageID: String?, addressKind: String, address: String, reason: DeadAddressReason,
+        reply: Reply
+    ) -> Fact {
+        Fact(
+            kind: .addressDead, channel: channel, messageID: messageID, addressKind: addressKind, address: address,
+            deadReason: reason, reply: reply)
+    }
+}
