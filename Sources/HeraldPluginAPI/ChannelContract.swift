@@ -28,6 +28,9 @@ public struct ChannelContract: Sendable {
     /// endpoint's origin); nil when it will do, else the path below `to` (`.push[1].endpoint`) and what a good
     /// value looks like. Runs at intake for every channel on the message's route.
     public var recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)?
+    /// For a channel that sends one message to several addresses of the recipient (push: every device): which
+    /// they are. nil: the message goes to the one `address`.
+    public var fanOut: FanOut?
     /// Where one delivery goes, for dead-destination backoff (a named endpoint, a push service, a provider host);
     /// nil, or nil for a delivery: the channel. On a channel with `domain_rate`, the core uses the recipient
     /// domain instead, for every plugin.
@@ -39,7 +42,7 @@ public struct ChannelContract: Sendable {
         }, deadAddressReason: DeadAddressReason = .tokenInvalid, recipientFields: [RecipientField] = [],
         needsContent: Bool = true, header: (@Sendable (_ name: String, _ value: String) -> String?)? = nil,
         secretKeys: [String] = [], fields: [MessageField] = [],
-        recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)? = nil,
+        recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)? = nil, fanOut: FanOut? = nil,
         destination: (@Sendable (Delivery) -> String?)? = nil
     ) {
         self.addressKind = addressKind
@@ -51,8 +54,36 @@ public struct ChannelContract: Sendable {
         self.secretKeys = secretKeys
         self.fields = fields
         self.recipient = recipient
+        self.fanOut = fanOut
         self.destination = destination
     }
+}
+
+/// The addresses one message reaches on a fan-out channel, each checked against suppression on its own: the
+/// plugin is handed the recipient with the live ones only (`keeping`), a message with none live is suppressed
+/// before sending (and moves along its fallback route), and a recipient-invalid outcome suppresses nothing by
+/// itself: the plugin reports each dead address as a `Fact`, so the person's other addresses stay live.
+public struct FanOut: Sendable {
+    public var addresses: @Sendable (Recipient) -> [String]
+    /// The recipient with only the addresses in `live` (a subset of `addresses`).
+    public var keeping: @Sendable (_ recipient: Recipient, _ live: Set<String>) -> Recipient
+
+    public init(
+        addresses: @escaping @Sendable (Recipient) -> [String],
+        keeping: @escaping @Sendable (_ recipient: Recipient, _ live: Set<String>) -> Recipient
+    ) {
+        self.addresses = addresses
+        self.keeping = keeping
+    }
+
+    /// Every device in `to.push`, by its token or endpoint.
+    public static let pushDevices = FanOut(
+        addresses: { ($0.push ?? []).compactMap(\.address) },
+        keeping: { recipient, live in
+            var kept = recipient
+            kept.push = recipient.push?.filter { $0.address.map(live.contains) ?? false }
+            return kept
+        })
 }
 
 /// The suppression reason a recipient-invalid outcome records for the address that failed.

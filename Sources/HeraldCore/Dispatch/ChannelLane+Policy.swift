@@ -14,6 +14,10 @@ extension ChannelLane {
             switch verdict {
             case .pass:
                 passing.append(item)
+            case .passKeeping(let live):
+                var delivery = item.0
+                if let fanOut = policy.gate.contract.fanOut { delivery.recipient = fanOut.keeping(delivery.recipient, live) }
+                passing.append((delivery, row, message))
             case .suppressed(let entry):
                 let reason = "\(entry.kind) address suppressed (\(entry.reason.rawValue), \(entry.source))"
                 if FallbackRoute.moves(.suppressed, attempt: row.attempts + 1, after: policy.fallbackAfter),
@@ -73,7 +77,8 @@ extension ChannelLane {
         var suppress: [SuppressionStore.Entry] = []
         var settled: [(id: String, identity: String, channel: String, delivered: Bool)] = []
         for (message, outcome) in sent {
-            if case .recipientInvalid(let reply) = outcome,
+            // A fan-out plugin reports each dead address as a fact; the outcome names none of them.
+            if case .recipientInvalid(let reply) = outcome, policy.gate.contract.fanOut == nil,
                 let entry = policy.autoSuppression(message, reply: reply, channel: channel.name, now: now)
             {
                 suppress.append(entry)

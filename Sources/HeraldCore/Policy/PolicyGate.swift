@@ -8,6 +8,8 @@ import Logging
 struct PolicyGate: Sendable {
     enum Verdict: Sendable, Equatable {
         case pass
+        /// A fan-out message (push to several devices) some of whose addresses are suppressed: send to `live` only.
+        case passKeeping(live: Set<String>)
         case suppressed(SuppressionStore.Entry)
         /// Marketing inside the recipient's quiet hours: wait until then.
         case quiet(until: Int64)
@@ -43,27 +45,23 @@ struct PolicyGate: Sendable {
     static let inFlightWait: Int64 = 30_000
 
     func evaluate(_ messages: [Message], now: Int64) -> [Verdict] {
-        let addresses = messages.map { address(of: $0).map { SuppressionStore.normalize(kind: kind, $0) } }
-        let suppressed: [String: SuppressionStore.Entry]
+        let checks: [SuppressionCheck]
         do {
-            suppressed = try store.lookup(normalized: addresses.compactMap { $0.map { (kind: kind, address: $0) } })
+            checks = try suppressionChecks(messages)
         } catch {
             return messages.map { _ in .unavailable(until: now + 30_000, reason: "policy store: \(error)") }
         }
         var verdicts: [Verdict] = []
         var capCandidates: [(index: Int, id: String, identity: String)] = []
-        for (index, (message, address)) in zip(messages, addresses).enumerated() {
+        for (index, (message, check)) in zip(messages, checks).enumerated() {
             let marketing = message.category == .marketing
-            if !suppressed.isEmpty, let address,
-                let entry = suppressed[SuppressionStore.lookupKey(kind: kind, normalized: address)],
-                marketing || entry.reason.stopsTransactional
-            {
+            if case .suppressed(let entry) = check {
                 verdicts.append(.suppressed(entry))
             } else if marketing, let until = quietHours?(now, message.to.timezone) {
                 verdicts.append(.quiet(until: until))
             } else {
                 if marketing, let identity = message.to.identity { capCandidates.append((index, message.id, identity)) }
-                verdicts.append(.pass)
+                if case .keeping(let live) = check { verdicts.append(.passKeeping(live: live)) } else { verdicts.append(.pass) }
             }
         }
         guard let frequencyCap, let history, !capCandidates.isEmpty else { return verdicts }
