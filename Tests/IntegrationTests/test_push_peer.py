@@ -267,6 +267,25 @@ def test_webpush_body_is_decrypted_and_recorded(push_peer):
     assert record["jwt"]["claims"]["aud"] == push_peer.origin and record["vapid_k"] == push_peer.vapid.public
 
 
+def test_webpush_decrypts_the_rfc_8291_appendix_a_body(push_peer):
+    """The RFC's own body, not one made by http_ece: the peer's decryption is not checked against itself."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    ua_private = ec.derive_private_key(int.from_bytes(push_keys.b64url_decode(
+        "q1dXpw3UpT5VOmu_cf_v6ih07Aems3njxI-JWgLcM94"), "big"), ec.SECP256R1())
+    subscription = push_keys.Subscription("rfc8291", f"{push_peer.origin}/wp/rfc8291", ua_private,
+                                          push_keys.b64url_decode("BTBZMqHH6r4Tts7J_aSIgg"))
+    subscription.save(push_peer.subscriptions)
+    assert subscription.p256dh == ("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNt"
+                                   "oIAiw4")
+    body = push_keys.b64url_decode(
+        "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3"
+        "jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN")
+    with client(push_peer) as c:
+        reply = c.post(subscription.endpoint, headers=webpush_headers(push_peer), content=body)
+    assert reply.status_code == 201, reply.text
+    assert push_peer.requests("webpush")[0]["plaintext"] == "When I grow up, I want to be a watermelon"
+
+
 def test_webpush_checks(push_peer, tmp_path):
     subscription, unbound = push_peer.subscribe(), push_peer.subscribe(vapid=False)
     stranger = push_keys.make_vapid_key(tmp_path)
