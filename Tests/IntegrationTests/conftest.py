@@ -45,7 +45,6 @@ def make_receiver(tmp_path):
         receiver.stop()
 
 
-
 @pytest.fixture
 def make_smtp(tmp_path):
     """make_smtp(tls=None, require_tls=False, auth=None) -> SMTPPeer (aiosmtpd, listening); stopped at teardown."""
@@ -67,3 +66,26 @@ def smtp_sink():
     sink = SMTPSink()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def make_push_peer(tmp_path):
+    """make_push_peer(delay_ms=0, apns_one_stream_until_auth=False, token_lifetime=3599, port=0) -> PushPeer
+    (peers/push_server.py listening, with its CA and credentials); every peer is stopped at teardown."""
+    from push_harness import PushPeer  # imported here: only push tests need h2, pyjwt and http_ece
+    peers = []
+
+    def factory(**options):
+        peer = PushPeer(tmp_path / f"push{len(peers)}", **options)
+        peers.append(peer)
+        return peer
+
+    yield factory
+    for peer in peers:
+        peer.stop()
+
+
+@pytest.fixture
+def push_peer(make_push_peer):
+    """One PushPeer with default options."""
+    return make_push_peer()
