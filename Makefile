@@ -17,7 +17,7 @@ deps:
 
 test-deps:
 	@scripts/ensure-deps.sh $(TEST_APT_PACKAGES)
-	@python3 -c "import standardwebhooks, pytest, cryptography, aiosmtpd, dkim, nacl, prometheus_client, h2, jwt, http_ece, httpx" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES)
+	@python3 -c "import standardwebhooks, pytest, cryptography, aiosmtpd, dkim, nacl, prometheus_client, h2, jwt, http_ece, httpx" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
 
 build: deps
 	$(SWIFT) build

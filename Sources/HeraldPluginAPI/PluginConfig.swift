@@ -8,6 +8,8 @@ public struct PluginConfig: Sendable {
     public var scope: String
     /// The line each key stands on, where the loader could tell.
     public var lines: [String: Int]
+    /// What errors put before a key: `apns.` inside a channel's `apns = { … }` (`table(_:)`).
+    public var keyPrefix = ""
 
     public init(values: [String: ConfigValue], file: String = "herald.toml", scope: String, lines: [String: Int] = [:]) {
         self.values = values
@@ -17,7 +19,7 @@ public struct PluginConfig: Sendable {
     }
 
     public func error(_ key: String, _ reason: String) -> ConfigError {
-        ConfigError(file: file, line: lines[key], scope: scope, key: key, reason: reason)
+        ConfigError(file: file, line: lines[key], scope: scope, key: keyPrefix + key, reason: reason)
     }
 
     public func string(_ key: String) throws(ConfigError) -> String? {
