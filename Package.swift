@@ -77,6 +77,11 @@ let package = Package(
             path: "Plugins/Email", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(
+            name: "PushPlugin",
+            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
+            path: "Plugins/Push", exclude: [],
+            swiftSettings: swiftSettings),
+        .target(
             name: "FilePlugin", dependencies: ["HeraldPluginAPI"],
             path: "Plugins/File", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
@@ -109,6 +114,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EmailPluginTests", dependencies: ["EmailPlugin", "HeraldPluginTesting", "HeraldCrypto"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PushPluginTests", dependencies: ["PushPlugin", "HeraldPluginTesting", "HeraldCrypto"],
             swiftSettings: swiftSettings),
         .testTarget(name: "FilePluginTests", dependencies: ["FilePlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
     ]

@@ -17,7 +17,15 @@ public struct WebPushOrigins: Sendable, Equatable {
     let patterns: [Pattern]
     public let entries: [String]
 
-    /// nil: the entry and why it is not one of the three forms.
+    /// Allows nothing.
+    static let empty = WebPushOrigins(patterns: [], entries: [])
+
+    private init(patterns: [Pattern], entries: [String]) {
+        self.patterns = patterns
+        self.entries = entries
+    }
+
+    /// Throws the first entry that is not one of the three forms, and why.
     public init(_ entries: [String]) throws(OriginError) {
         var patterns: [Pattern] = []
         for entry in entries {
