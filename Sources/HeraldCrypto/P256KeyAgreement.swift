@@ -22,7 +22,8 @@ public struct P256KeyAgreement: Sendable {
     /// must use `init()`: a repeated ephemeral key repeats the content key.
     init(privateScalar: [UInt8]) throws(CryptoError) {
         guard let handle = P256.privateKey(scalar: privateScalar), let point = P256.publicKey(of: handle) else {
-            throw CryptoError(.invalidPEM, "the private scalar is not a 32-byte P-256 private key")
+            throw CryptoError(
+                .keyUnusable, "the private scalar is not a P-256 private key; expected 32 bytes below the group order")
         }
         key = handle
         publicKey = point
