@@ -107,7 +107,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "HeraldCryptoTests", dependencies: ["HeraldCrypto"], swiftSettings: swiftSettings),
+        // COpenSSL only for the test-side verifiers and Web Push decrypter, which Herald itself never needs.
+        .testTarget(
+            name: "HeraldCryptoTests", dependencies: ["HeraldCrypto", "COpenSSL"], swiftSettings: swiftSettings),
         .testTarget(name: "HeraldTransportTests", dependencies: ["HeraldTransport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebhookPluginTests", dependencies: ["WebhookPlugin", "HeraldPluginTesting", "HeraldCrypto"],

@@ -9,4 +9,6 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/ec.h>
+#include <openssl/bn.h>
 #endif

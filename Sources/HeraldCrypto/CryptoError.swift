@@ -1,7 +1,8 @@
 import COpenSSL
 
-/// The one error type `HeraldCrypto` throws: loading a DKIM key can fail, signing and MACs cannot (they trap on
-/// allocation failure like the rest of the daemon). Each error carries a stable `code` (usable as a metric label), a
+/// The one error type `HeraldCrypto` throws: loading a key, importing a peer's public key and sizing a Web Push
+/// payload can fail; signing, MACs and encryption with a loaded key cannot (they trap on allocation failure like the
+/// rest of the daemon). Each error carries a stable `code` (usable as a metric label), a
 /// message that says what a good value looks like, the file involved, and libcrypto's own reason as `cause`.
 /// It is not a wrapper for arbitrary OpenSSL failures elsewhere in Herald.
 public struct CryptoError: Error, Sendable, CustomStringConvertible {
@@ -12,12 +13,20 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
         case invalidPEM = "invalid_pem"
         /// The PEM block is passphrase-protected; the daemon has no one to ask for the passphrase.
         case encryptedKey = "encrypted_key"
-        /// A private key of a type DKIM cannot use (EC P-256, DSA, RSA-PSS, …).
+        /// A private key of a type the caller cannot use (EC for DKIM, RSA where ES256 is wanted, DSA, RSA-PSS, …).
         case unsupportedKeyType = "unsupported_key_type"
+        /// An EC key on a curve other than the one required (ES256 and Web Push need P-256).
+        case wrongCurve = "wrong_curve"
         /// An RSA key outside the sizes verifiers accept.
         case badKeySize = "bad_key_size"
         /// libcrypto failed on a key it had accepted (allocation failure or a broken key).
         case keyUnusable = "key_unusable"
+        /// A peer's public key (a Web Push `p256dh`) is not a 65-byte uncompressed point on P-256.
+        case invalidPublicKey = "invalid_public_key"
+        /// A Web Push `auth` secret that is not 16 bytes.
+        case invalidAuthSecret = "invalid_auth_secret"
+        /// A Web Push payload larger than one 4096-byte record can carry.
+        case payloadTooLarge = "payload_too_large"
     }
 
     public let code: Code

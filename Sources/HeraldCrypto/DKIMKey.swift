@@ -12,17 +12,14 @@ public struct DKIMKey: Sendable {
     /// Detected from the key type.
     public let algorithm: Algorithm
     private let dnsValue: String
-    private let key: PrivateKeyHandle
+    private let key: KeyHandle
 
     /// Parses the first private key in `pem`: PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY` (RSA or Ed25519).
     public init(pem: String) throws(CryptoError) {
-        guard !pem.contains("ENCRYPTED") else {
-            throw CryptoError(
-                .encryptedKey,
-                "the DKIM key is passphrase-protected; store it unencrypted and readable only by the daemon "
-                    + "(`openssl pkey -in key.pem -out plain.pem`, then chmod 600)")
-        }
-        let handle = try PrivateKeyHandle(pem: Array(pem.utf8))
+        let handle = try KeyHandle(
+            pem: pem, purpose: "DKIM key",
+            expected: "expected an unencrypted PEM private key: '-----BEGIN PRIVATE KEY-----' (PKCS#8, RSA or "
+                + "Ed25519) or '-----BEGIN RSA PRIVATE KEY-----' (PKCS#1)")
         let pointer = handle.pointer
         switch EVP_PKEY_get_base_id(pointer) {
         case EVP_PKEY_RSA:
@@ -40,10 +37,9 @@ public struct DKIMKey: Sendable {
             algorithm = .ed25519SHA256
             dnsValue = Base64.encode(try Self.rawPublicKey(pointer))
         default:
-            let name = EVP_PKEY_get0_type_name(pointer).map { String(cString: $0) } ?? "unknown"
             throw CryptoError(
                 .unsupportedKeyType,
-                "the key is of type \(name); DKIM signs with an RSA key (2048 bits recommended, "
+                "the key is of type \(handle.typeName); DKIM signs with an RSA key (2048 bits recommended, "
                     + "`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`) or an Ed25519 key "
                     + "(`openssl genpkey -algorithm ed25519`)")
         }
@@ -55,7 +51,7 @@ public struct DKIMKey: Sendable {
 
     /// Reads `path` and parses it like `init(pem:)`; every error names the file.
     public init(pemFile path: String) throws(CryptoError) {
-        let text = try KeyFile.read(path)
+        let text = try KeyFile.read(path, purpose: "DKIM key")
         do {
             try self.init(pem: text)
         } catch {
@@ -71,24 +67,11 @@ public struct DKIMKey: Sendable {
     /// Ed25519 (RFC 8463): pure Ed25519 over the 32-byte SHA-256 of the input — hash first, then sign the digest.
     /// A fresh context per call keeps concurrent callers apart; the key itself is only read.
     func signature(over input: [UInt8]) throws(CryptoError) -> [UInt8] {
-        guard let context = EVP_MD_CTX_new() else { throw Self.unusable("EVP_MD_CTX_new") }
-        defer { EVP_MD_CTX_free(context) }
-        let message = algorithm == .rsaSHA256 ? input : Digest.sha256(input)
-        let digest = algorithm == .rsaSHA256 ? EVP_sha256() : nil
-        guard EVP_DigestSignInit(context, nil, digest, nil, key.pointer) == 1 else {
-            throw Self.unusable("EVP_DigestSignInit")
-        }
-        let capacity = Int(EVP_PKEY_get_size(key.pointer))
-        guard capacity > 0 else { throw Self.unusable("EVP_PKEY_get_size") }
-        var signature = [UInt8](repeating: 0, count: capacity)
-        var length = capacity
-        let status = message.withUnsafeBufferPointer { input in
-            signature.withUnsafeMutableBufferPointer { output in
-                EVP_DigestSign(context, output.baseAddress, &length, input.baseAddress, input.count)
-            }
-        }
-        guard status == 1, length <= capacity else { throw Self.unusable("EVP_DigestSign") }
-        return Array(signature.prefix(length))
+        let signature =
+            algorithm == .rsaSHA256
+            ? key.digestSign(input, digest: EVP_sha256()) : key.digestSign(Digest.sha256(input), digest: nil)
+        guard let signature else { throw Self.unusable("EVP_DigestSign") }
+        return signature
     }
 
     private static func subjectPublicKeyInfo(_ pointer: OpaquePointer) throws(CryptoError) -> [UInt8] {
@@ -118,40 +101,4 @@ public struct DKIMKey: Sendable {
             .keyUnusable, "libcrypto could not use the DKIM key (\(function) failed); regenerate the key",
             cause: CryptoError.drainOpenSSLErrors())
     }
-}
-
-/// Owns one `EVP_PKEY`, freed when the last `DKIMKey` copy goes away.
-///
-/// `@unchecked Sendable` is safe because: the pointer is set once in `init` and never reassigned; nothing in
-/// Herald mutates the key after loading (no set0/set1 calls); openssl-threads(7) states objects are thread-safe as
-/// long as the calls made don't modify them, and the only calls made after `init` are const getters and
-/// `EVP_DigestSignInit`, which up-refs the key atomically and caches its provider export under the key's own lock
-/// (`DKIMKey.init` has already filled that cache with its self-test signature).
-final class PrivateKeyHandle: @unchecked Sendable {
-    let pointer: OpaquePointer
-
-    init(pem: [UInt8]) throws(CryptoError) {
-        let expected =
-            "expected an unencrypted PEM private key: '-----BEGIN PRIVATE KEY-----' (PKCS#8, RSA or Ed25519) "
-            + "or '-----BEGIN RSA PRIVATE KEY-----' (PKCS#1)"
-        guard !pem.isEmpty, pem.count <= Int(Int32.max) else {
-            throw CryptoError(.invalidPEM, "no private key found; " + expected)
-        }
-        let parsed: OpaquePointer? = pem.withUnsafeBytes { bytes in
-            guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return nil }
-            // BIO_free reports only a NULL argument or a refcount underflow, neither possible here.
-            defer { _ = BIO_free(bio) }
-            // A callback that supplies no passphrase: the default one would prompt on the daemon's terminal.
-            return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil)
-        }
-        guard let parsed else {
-            throw CryptoError(
-                .invalidPEM, "no private key found; " + expected, cause: CryptoError.drainOpenSSLErrors())
-        }
-        // The decoders try several formats and may leave entries behind even on success.
-        ERR_clear_error()
-        pointer = parsed
-    }
-
-    deinit { EVP_PKEY_free(pointer) }
 }

@@ -13,6 +13,21 @@ final class DigestTests: XCTestCase {
         XCTAssertEqual(hex(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
+    /// RFC 5869 Appendix A.1 and A.3 (no salt, no info).
+    func testHKDFRFC5869() {
+        let ikm = [UInt8](repeating: 0x0B, count: 22)
+        let prk = HKDF.extract(salt: Array(0x00...0x0C), inputKeyMaterial: ikm)
+        XCTAssertEqual(hex(prk), "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")
+        XCTAssertEqual(
+            hex(HKDF.expand(pseudoRandomKey: prk, info: Array(0xF0...0xF9), length: 42)),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+        let prk3 = HKDF.extract(salt: [], inputKeyMaterial: ikm)
+        XCTAssertEqual(hex(prk3), "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04")
+        XCTAssertEqual(
+            hex(HKDF.expand(pseudoRandomKey: prk3, info: [], length: 42)),
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8")
+    }
+
     func testConstantTimeEqual() {
         XCTAssertTrue(Digest.constantTimeEqual([1, 2, 3], [1, 2, 3]))
         XCTAssertFalse(Digest.constantTimeEqual([1, 2, 3], [1, 2, 4]))
