@@ -96,11 +96,14 @@ public struct MessageMetadata: Sendable, Equatable {
     public var endpoint: String?
     public var headers: [String: String]
     public var data: JSONValue?
+    /// `expires_at` (ms since the epoch): after it the core expires the message; providers with their own expiry
+    /// (APNs `apns-expiration`, a push TTL) are told so they drop it too.
+    public var expiresAt: Int64?
 
     public init(
         campaign: String? = nil, stage: String? = nil, trigger: String? = nil, category: String = "marketing",
         priority: String = "normal", template: String? = nil, endpoint: String? = nil, headers: [String: String] = [:],
-        data: JSONValue? = nil
+        data: JSONValue? = nil, expiresAt: Int64? = nil
     ) {
         self.campaign = campaign
         self.stage = stage
@@ -111,5 +114,6 @@ public struct MessageMetadata: Sendable, Equatable {
         self.endpoint = endpoint
         self.headers = headers
         self.data = data
+        self.expiresAt = expiresAt
     }
 }

@@ -48,6 +48,7 @@ public struct Message: Sendable, Equatable {
     public var metadata: MessageMetadata {
         MessageMetadata(
             campaign: campaign, stage: stage, trigger: trigger, category: category.rawValue,
-            priority: priority.rawValue, template: template, endpoint: endpoint, headers: headers, data: data)
+            priority: priority.rawValue, template: template, endpoint: endpoint, headers: headers, data: data,
+            expiresAt: expiresAt)
     }
 }

@@ -54,6 +54,7 @@ final class MessageDecoderTests: XCTestCase {
         XCTAssertEqual(message.priority, .high)
         XCTAssertEqual(message.notBefore, Timestamp.parse("2026-11-23T10:00:00Z"))
         XCTAssertEqual(message.expiresAt, Timestamp.parse("2026-11-25T02:00:00Z"))
+        XCTAssertEqual(message.metadata.expiresAt, message.expiresAt, "plugins see the expiry too")
         XCTAssertEqual(message.data, .object(["first_name": .string("Ana"), "n": .int(3)]))
         XCTAssertEqual(message.headers, ["X-Campaign": "cart"])
     }
