@@ -5,10 +5,12 @@ import HeraldPluginAPI
 /// message's `push` object, and names each delivery's destination by the push services of its devices, so an
 /// APNs outage does not hold Web Push back.
 enum PushContract {
+    static let addressKind = "push_token"
+
     static func contract(origins: WebPushOrigins) -> ChannelContract {
         let devices = PushDeviceCheck(origins: origins)
         return ChannelContract(
-            addressKind: "push_token", address: { recipient, _ in recipient.push?.first?.address },
+            addressKind: addressKind, address: { recipient, _ in recipient.push?.first?.address },
             deadAddressReason: .tokenInvalid, recipientFields: [.push], fields: [PushMessageField.field],
             recipient: { devices.check($0) }, fanOut: .pushDevices,
             destination: { delivery in destination(delivery.recipient, origins: origins) })

@@ -1,0 +1,74 @@
+import HeraldCrypto
+import HeraldPluginAPI
+import HeraldTransport
+import Synchronization
+
+/// The channel's APNs app: every device of a batch is one request on the shared HTTP/2 pool, all with the one
+/// provider token (`APNsTokenCache`). Until a request has been answered on it, a connection carries one stream
+/// only (Apple's rule for token auth), so a cold provider sends the first request of a batch alone and the rest
+/// once it is answered; libcurl then multiplexes them over the connection it has (`CURLOPT_PIPEWAIT`).
+final class APNsProvider: PushProvider {
+    typealias Sender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+
+    let platform = "apns"
+    let settings: APNsSettings
+    let tokens: APNsTokenCache
+    let timeout: Duration
+    let connectTimeout: Duration
+    private let send: Sender
+    private let warm = Atomic<Bool>(false)
+
+    /// Reads the `.p8` key; its errors name the file and the problem.
+    init(
+        settings: APNsSettings, timeout: Duration, connectTimeout: Duration,
+        clock: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
+        send: @escaping Sender = { await HTTPClient.shared.send($0) }
+    ) throws(CryptoError) {
+        self.settings = settings
+        tokens = APNsTokenCache(
+            key: try P256SigningKey(pemFile: settings.keyFile), teamID: settings.teamID, keyID: settings.keyID,
+            clock: clock)
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        self.send = send
+    }
+
+    func send(_ items: [PushItem]) async -> [DeviceResult] {
+        let token = tokens.authorization()
+        var results = [DeviceResult?](repeating: nil, count: items.count)
+        var requests: [HTTPRequest] = []
+        var positions: [Int] = []
+        for (index, item) in items.enumerated() {
+            do {
+                requests.append(
+                    try APNsRequest.build(
+                        item, token: item.device.token ?? "", settings: settings, authorization: token.header,
+                        timeout: timeout, connectTimeout: connectTimeout))
+                positions.append(index)
+            } catch {
+                guard case .tooLarge(let size) = error else { continue }
+                results[index] = .failed(
+                    .permanent(reply: Reply(code: "payload_too_large", text: "APNs payload of \(size) bytes; the limit is \(APNsRequest.payloadLimit)")))
+            }
+        }
+        var answers: [Result<HTTPResponse, TransportError>] = []
+        if !warm.load(ordering: .relaxed), requests.count > 1 {
+            answers = await send([requests[0]])
+            if case .success(let first)? = answers.first, first.status == 200 { warm.store(true, ordering: .relaxed) }
+            answers += await send(Array(requests.dropFirst()))
+        } else {
+            answers = await send(requests)
+        }
+        for (index, answer) in zip(positions, answers) {
+            switch APNsClassifier.classify(answer) {
+            case .result(let result):
+                if case .accepted = result { warm.store(true, ordering: .relaxed) }
+                results[index] = result
+            case .providerTokenExpired(let reply):
+                tokens.expired(token)
+                results[index] = .failed(.transient(reply: reply, retryAfter: .zero))
+            }
+        }
+        return results.map { $0 ?? .failed(.transient(reply: Reply(code: "cancelled", text: "not sent"), retryAfter: nil)) }
+    }
+}
