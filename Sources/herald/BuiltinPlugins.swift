@@ -1,7 +1,8 @@
 import EmailPlugin
 import FilePlugin
 import HeraldCore
+import PushPlugin
 import WebhookPlugin
 
 /// The one list of channel plugins this build registers, by their `plugin = "…"` names.
-let builtinPlugins = PluginRegistry([FilePlugin.self, WebhookPlugin.self, EmailPlugin.self])
+let builtinPlugins = PluginRegistry([FilePlugin.self, WebhookPlugin.self, EmailPlugin.self, PushPlugin.self])
