@@ -5,8 +5,9 @@ import Synchronization
 
 /// The channel's APNs app: every device of a batch is one request on the shared HTTP/2 pool, all with the one
 /// provider token (`APNsTokenCache`). Until a request has been answered on it, a connection carries one stream
-/// only (Apple's rule for token auth), so a cold provider sends the first request of a batch alone and the rest
-/// once it is answered; libcurl then multiplexes them over the connection it has (`CURLOPT_PIPEWAIT`).
+/// only (Apple's rule for token auth), and libcurl would open a connection per waiting request. So a cold provider
+/// sends one request alone — one for all the batches arriving at once — and the rest once it is answered; libcurl
+/// then multiplexes them over the connection it has (`CURLOPT_PIPEWAIT`).
 final class APNsProvider: PushProvider {
     typealias Sender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
 
@@ -17,6 +18,8 @@ final class APNsProvider: PushProvider {
     let connectTimeout: Duration
     private let send: Sender
     private let warm = Atomic<Bool>(false)
+    /// The request a cold provider sends alone; every batch waits for its answer.
+    private let warming = Mutex<Task<Result<HTTPResponse, TransportError>, Never>?>(nil)
 
     /// Reads the `.p8` key; its errors name the file and the problem.
     init(
@@ -52,13 +55,22 @@ final class APNsProvider: PushProvider {
             }
         }
         var answers: [Result<HTTPResponse, TransportError>] = []
-        if !warm.load(ordering: .relaxed), requests.count > 1 {
-            answers = await send([requests[0]])
-            if case .success(let first)? = answers.first, first.status == 200 { warm.store(true, ordering: .relaxed) }
-            answers += await send(Array(requests.dropFirst()))
-        } else {
-            answers = await send(requests)
+        if !warm.load(ordering: .relaxed), let first = requests.first {
+            let (opener, mine) = warming.withLock { current in
+                if let current { return (current, false) }
+                let task = Task { [send] in (await send([first]))[0] }
+                current = task
+                return (task, true)
+            }
+            let opened = await opener.value
+            if case .success(let answer) = opened, answer.status == 200 { warm.store(true, ordering: .relaxed) }
+            warming.withLock { if !warm.load(ordering: .relaxed) { $0 = nil } }
+            if mine {
+                answers = [opened]
+                requests.removeFirst()
+            }
         }
+        if !requests.isEmpty { answers += await send(requests) }
         for (index, answer) in zip(positions, answers) {
             switch APNsClassifier.classify(answer) {
             case .result(let result):

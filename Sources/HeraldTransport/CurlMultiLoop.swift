@@ -66,6 +66,10 @@ final class CurlMultiLoop: @unchecked Sendable {
             // has been removed, so between batches the pool would shrink to a few and every SMTP session would
             // start over (connect, greeting, EHLO, STARTTLS, AUTH). Keep up to this many idle connections instead.
             try options.set(CURLMOPT_MAXCONNECTS, "CURLMOPT_MAXCONNECTS", 1024)
+            // HTTP/2 streams per connection: libcurl's default of 100 opens a new connection for every request
+            // beyond it, and a burst of push requests then spreads over a hundred connections that carry one
+            // each. APNs and FCM take about 1,000; the server's own SETTINGS still cap it lower.
+            try options.set(CURLMOPT_MAX_CONCURRENT_STREAMS, "CURLMOPT_MAX_CONCURRENT_STREAMS", 1000)
             let me = Unmanaged.passUnretained(self).toOpaque()
             try options.set(socketCallback: curlSocketChanged)
             try options.set(CURLMOPT_SOCKETDATA, "CURLMOPT_SOCKETDATA", pointer: me)

@@ -113,3 +113,17 @@ def test_replies_map_to_outcomes(make_daemon, push_peer):
     assert [e["id"] for e in daemon.events("address_dead")] == ["bad"]
     assert {e["event"] for e in daemon.events(id="busy")} >= {"deferred", "delivered"}
     assert {e["event"] for e in daemon.events(id="slow")} >= {"throttled", "delivered"}
+
+
+def test_five_thousand_messages_share_at_most_four_connections(make_daemon, make_push_peer):
+    """5,000 APNs deliveries multiplex over the pool: the peer, which allows one stream per connection until a
+    valid provider token was seen (Apple's rule), counts at most 4 TLS connections."""
+    peer = make_push_peer(apns_one_stream_until_auth=True)
+    daemon = make_daemon([apns_channel(peer, concurrency=256)], recipients="masked").start()
+    count = 5000
+    for n in range(count):
+        drop(daemon.spool, f"c-{n:04d}", push_message(f"c-{n:04d}", [token()]))
+    wait_for(lambda: len(daemon.ids("delivered")) >= count, 180, f"{count} delivered")
+    assert daemon.stop() == 0
+    assert len(peer.requests("apns")) == count
+    assert 1 <= peer.connections() <= 4, f"{peer.connections()} TLS connections"
