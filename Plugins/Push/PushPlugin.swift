@@ -35,6 +35,14 @@ public struct PushPlugin: ChannelPlugin {
                 throw (table ?? config).error(table == nil ? "apns" : "key_file", error.description)
             }
         }
+        if let webpush = parsed.webpush {
+            do {
+                providers["web"] = try WebPushProvider(settings: webpush, config: parsed)
+            } catch {
+                let table = (try? config.table("webpush")) ?? nil
+                throw (table ?? config).error(table == nil ? "webpush" : "vapid_key_file", error.description)
+            }
+        }
         self.config = parsed
         self.providers = providers
         channel = context.channel

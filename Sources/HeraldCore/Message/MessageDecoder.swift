@@ -42,6 +42,9 @@ public struct MessageDecoder: Sendable {
 
     enum PushDeviceName: String, FieldName {
         case platform, token, endpoint, keys
+        /// A browser's `PushSubscription.toJSON()` has it; taken as it is and not used (the push service says when
+        /// a subscription is gone).
+        case expirationTime
 
         static let table = NameTable<Self>()
     }
