@@ -118,7 +118,7 @@ let package = Package(
             name: "EmailPluginTests", dependencies: ["EmailPlugin", "HeraldPluginTesting", "HeraldCrypto"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PushPluginTests", dependencies: ["PushPlugin", "HeraldPluginTesting", "HeraldCrypto"],
+            name: "PushPluginTests", dependencies: ["PushPlugin", "HeraldPluginTesting", "HeraldCrypto", "COpenSSL"],
             swiftSettings: swiftSettings),
         .testTarget(name: "FilePluginTests", dependencies: ["FilePlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
     ]
