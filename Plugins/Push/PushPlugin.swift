@@ -31,22 +31,36 @@ public struct PushPlugin: ChannelPlugin {
                 providers["apns"] = try APNsProvider(
                     settings: apns, timeout: parsed.timeout, connectTimeout: parsed.connectTimeout)
             } catch {
-                let table = (try? config.table("apns")) ?? nil
-                throw (table ?? config).error(table == nil ? "apns" : "key_file", error.description)
+                throw Self.keyFileError(config, "apns", "key_file", error)
+            }
+        }
+        if let fcm = parsed.fcm {
+            do {
+                providers["fcm"] = try FCMProvider(
+                    settings: fcm, timeout: parsed.timeout, connectTimeout: parsed.connectTimeout)
+            } catch {
+                throw Self.keyFileError(config, "fcm", "service_account_file", error)
             }
         }
         if let webpush = parsed.webpush {
             do {
                 providers["web"] = try WebPushProvider(settings: webpush, config: parsed)
             } catch {
-                let table = (try? config.table("webpush")) ?? nil
-                throw (table ?? config).error(table == nil ? "webpush" : "vapid_key_file", error.description)
+                throw Self.keyFileError(config, "webpush", "vapid_key_file", error)
             }
         }
         self.config = parsed
         self.providers = providers
         channel = context.channel
         facts = context.facts
+    }
+
+    /// A provider's key file could not be used: the error names `apns.key_file` and says why (herald check shows it).
+    private static func keyFileError(_ config: PluginConfig, _ table: String, _ key: String, _ error: some Error)
+        -> ConfigError
+    {
+        guard let nested = (try? config.table(table)) ?? nil else { return config.error(table, "\(error)") }
+        return nested.error(key, "\(error)")
     }
 
     init(config: PushConfig, providers: [String: any PushProvider], channel: String, facts: FactSink) {
