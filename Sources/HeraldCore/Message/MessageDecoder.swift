@@ -42,9 +42,6 @@ public struct MessageDecoder: Sendable {
 
     enum PushDeviceName: String, FieldName {
         case platform, token, endpoint, keys
-        /// A browser's `PushSubscription.toJSON()` has it; taken as it is and not used (the push service says when
-        /// a subscription is gone).
-        case expirationTime
 
         static let table = NameTable<Self>()
     }
@@ -150,7 +147,9 @@ public struct MessageDecoder: Sendable {
                 guard case .object(let deviceObject) = item else {
                     throw IntakeError(.wrongType, field: path, "must be an object: {platform, token} or {platform, endpoint, keys}")
                 }
-                let deviceFields = try Fields<PushDeviceName>(deviceObject, path: path + ".")
+                // A browser's `PushSubscription.toJSON()` has `expirationTime`: taken as it is and not used (the
+                // push service says when a subscription is gone).
+                let deviceFields = try Fields<PushDeviceName>(deviceObject, path: path + ".", extra: ["expirationTime"])
                 let device = PushDevice(
                     platform: try deviceFields.requiredString(.platform), token: try deviceFields.string(.token),
                     endpoint: try deviceFields.string(.endpoint), keys: try deviceFields.stringMap(.keys))

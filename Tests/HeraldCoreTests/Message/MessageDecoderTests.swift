@@ -130,7 +130,7 @@ final class MessageDecoderTests: XCTestCase {
         XCTAssertThrowsError(try decode(#"{"channel":"email","to":{"push":[{"platform":"a","token":"b","x":1}]}}"#)) {
             XCTAssertEqual(
                 $0 as? IntakeError,
-                IntakeError(.unknownField, field: "to.push[0].x", "unknown field; known: endpoint, expirationTime, keys, platform, token"))
+                IntakeError(.unknownField, field: "to.push[0].x", "unknown field; known: endpoint, keys, platform, token"))
         }
     }
 
