@@ -10,7 +10,7 @@ import XCTest
 /// The APNs side of the push channel: the provider token's life (never renewed younger than 20 minutes, renewed
 /// at 50), the request's headers and payload, and what each answer means for the device.
 final class APNsTests: XCTestCase {
-    fileprivate static let p8 = """
+    static let p8 = """
         -----BEGIN PRIVATE KEY-----
         MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgUM6pSoYdwBxx+oLi
         KZCJjdgAz7ai6klMCXe+175itFyhRANCAASiWIXBjz5CsjrbVbIIscYWW/nk2StO
