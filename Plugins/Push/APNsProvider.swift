@@ -16,7 +16,7 @@ final class APNsProvider: PushProvider {
     let tokens: APNsTokenCache
     let timeout: Duration
     let connectTimeout: Duration
-    private let send: Sender
+    let send: Sender
     private let warm = Atomic<Bool>(false)
     /// The request a cold provider sends alone; every batch waits for its answer.
     private let warming = Mutex<Task<Result<HTTPResponse, TransportError>, Never>?>(nil)

@@ -32,7 +32,7 @@ actor FCMTokenSource {
     }
 
     private let account: FCMServiceAccount
-    private let tokenURL: String
+    nonisolated let tokenURL: String
     private let template: HTTPRequest
     private let clock: @Sendable () -> Int64
     private let send: FCMHTTPSender

@@ -70,6 +70,15 @@ public struct PushPlugin: ChannelPlugin {
         self.facts = facts
     }
 
+    /// One result per configured service; see `PushProbe`.
+    public func probe() async -> [ProbeResult] {
+        var results: [ProbeResult] = []
+        if let apns = providers["apns"] as? APNsProvider { results.append(await PushProbe.apns(apns)) }
+        if let fcm = providers["fcm"] as? FCMProvider { results.append(await PushProbe.fcm(fcm)) }
+        if providers["web"] != nil { results.append(PushProbe.webpush()) }
+        return results
+    }
+
     public func deliver(_ batch: [Delivery]) async -> [Outcome] {
         var items: [String: [(delivery: Int, device: Int, item: PushItem)]] = [:]
         var lines = batch.map { delivery in
