@@ -5,6 +5,7 @@ TARGET_WEBHOOK = 15_000  # msgs/s
 TARGET_INTAKE = 20_000  # files/s
 TARGET_QUEUE_RSS_MB = 64
 TARGET_SMTP = 6_000  # msgs/s
+TARGET_PUSH = 15_000  # msgs/s, APNs over HTTP/2
 PEER_SMTP_DOC = 12_800  # msgs/s, smtp-source -> smtp-sink with connection reuse (BENCHMARKS.md)
 PEER_FS_C = 25_300  # files/s, rename + read + unlink, C loop on ext4 (BENCHMARKS.md)
 PEER_WRK_DOC = 66_700  # req/s, wrk -> nginx (BENCHMARKS.md)

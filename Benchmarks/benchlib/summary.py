@@ -8,6 +8,7 @@ from benchlib.settings import (
     PEER_WRK_DOC,
     TARGET_INTAKE,
     TARGET_QUEUE_RSS_MB,
+    TARGET_PUSH,
     TARGET_SMTP,
     TARGET_WEBHOOK,
 )
@@ -39,6 +40,14 @@ def summary(results):
         row("smtp delivery, DKIM ed25519 (msgs/s)", fmt_rate(results.get("smtp_dkim")), "")
         row("smtp peak RSS (MB)", f"{results.get('smtp_rss', 0):.1f}", "")
         row("peer: smtp-source -> smtp-sink (msgs/s)", fmt_rate(wire), f"doc: {PEER_SMTP_DOC:,}")
+    if "push" in results:
+        rate, wire = results.get("push"), results.get("push_h2load")
+        note = f"{100 * rate / wire:.0f}% of h2load" if rate and wire else ""
+        row("push: APNs over HTTP/2 + TLS (msgs/s)", fmt_rate(rate), f">= {TARGET_PUSH:,}",
+            check(rate, lambda v: v >= TARGET_PUSH) + ("  " + note if note else ""))
+        row("push daemon CPU per message (µs)", f"{results.get('push_cpu_us', 0):.0f}", "")
+        row("push peak RSS (MB)", f"{results.get('push_rss', 0):.1f}", "")
+        row("peer: h2load -> nghttpd (req/s)", fmt_rate(wire), "")
     if "policy_on" in results:
         off, on = results["policy_off"], results["policy_on"]
         cost = f"{100 * (off - on) / off:.0f}% slower" if off else ""
