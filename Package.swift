@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "PushPlugin",
             dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
-            path: "Plugins/Push", exclude: [],
+            path: "Plugins/Push", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(
             name: "FilePlugin", dependencies: ["HeraldPluginAPI"],
@@ -108,9 +108,15 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
+        // Test-side libcrypto (verifiers, the browser's half of Web Push) and test keys, shared by the crypto and
+        // push tests; COpenSSL only here and in the tests that decrypt, never in Herald's own code beyond HeraldCrypto.
+        .target(
+            name: "CryptoTestSupport", dependencies: ["COpenSSL"], path: "Tests/CryptoTestSupport",
+            swiftSettings: swiftSettings),
         // COpenSSL only for the test-side verifiers and Web Push decrypter, which Herald itself never needs.
         .testTarget(
-            name: "HeraldCryptoTests", dependencies: ["HeraldCrypto", "COpenSSL"], swiftSettings: swiftSettings),
+            name: "HeraldCryptoTests", dependencies: ["HeraldCrypto", "COpenSSL", "CryptoTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "HeraldTransportTests", dependencies: ["HeraldTransport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebhookPluginTests", dependencies: ["WebhookPlugin", "HeraldPluginTesting", "HeraldCrypto"],
@@ -119,7 +125,8 @@ let package = Package(
             name: "EmailPluginTests", dependencies: ["EmailPlugin", "HeraldPluginTesting", "HeraldCrypto"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PushPluginTests", dependencies: ["PushPlugin", "HeraldPluginTesting", "HeraldCrypto", "COpenSSL"],
+            name: "PushPluginTests",
+            dependencies: ["PushPlugin", "HeraldPluginTesting", "HeraldCrypto", "COpenSSL", "CryptoTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "FilePluginTests", dependencies: ["FilePlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
     ]

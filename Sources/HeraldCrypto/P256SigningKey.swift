@@ -5,7 +5,9 @@ import COpenSSL
 /// 64-byte R || S (PROTOCOLS §0.1), not DER. It never asks for a passphrase (encrypted PEM is refused), never
 /// writes keys, and is not for ECDH: Web Push encryption uses `P256KeyAgreement`, and RFC 8292 wants the VAPID key
 /// kept apart from any ECDH key anyway.
-public struct P256SigningKey: JWSSigner {
+public struct P256SigningKey: JWSSigner, PEMKeyFile {
+    public static let purpose = "ES256 signing key"
+
     public var algorithm: String { "ES256" }
     /// The uncompressed public point, 65 bytes starting 0x04: VAPID's `k=` and the browser's `applicationServerKey`.
     public let publicKey: [UInt8]
@@ -28,16 +30,6 @@ public struct P256SigningKey: JWSSigner {
         // provider-side copy is made here, before any other thread can see the key.
         guard Self.rawSignature(key, Array("herald es256 key self-test".utf8)) != nil else {
             throw Self.unusable("EVP_DigestSign")
-        }
-    }
-
-    /// Reads `path` and parses it like `init(pem:)`; every error names the file.
-    public init(pemFile path: String) throws(CryptoError) {
-        let text = try KeyFile.read(path, purpose: "ES256 signing key")
-        do {
-            try self.init(pem: text)
-        } catch {
-            throw error.at(path: path)
         }
     }
 

@@ -4,7 +4,9 @@ import COpenSSL
 /// service-account JSON, for the OAuth assertion FCM's access token is minted from (PROTOCOLS §3.2). The PEM is the
 /// JSON string's value after the JSON parser has turned `\n` into newlines. Not the DKIM key type: this one demands
 /// 2048 bits, the floor for RS256 in RFC 7518 §3.3, and never asks for a passphrase.
-public struct RSASigningKey: JWSSigner {
+public struct RSASigningKey: JWSSigner, PEMKeyFile {
+    public static let purpose = "RS256 signing key"
+
     public var algorithm: String { "RS256" }
     /// The modulus size, for logs.
     public let bits: Int
@@ -44,16 +46,6 @@ public struct RSASigningKey: JWSSigner {
                 .keyUnusable,
                 "libcrypto could not use the RS256 signing key (EVP_DigestSign failed); regenerate the key",
                 cause: CryptoError.drainOpenSSLErrors())
-        }
-    }
-
-    /// Reads `path` and parses it like `init(pem:)`; every error names the file.
-    public init(pemFile path: String) throws(CryptoError) {
-        let text = try KeyFile.read(path, purpose: "RS256 signing key")
-        do {
-            try self.init(pem: text)
-        } catch {
-            throw error.at(path: path)
         }
     }
 

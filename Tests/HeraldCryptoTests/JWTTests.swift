@@ -1,3 +1,4 @@
+import CryptoTestSupport
 import XCTest
 
 @testable import HeraldCrypto
@@ -22,10 +23,10 @@ final class JWTTests: XCTestCase {
         XCTAssertEqual(signature.count, 64)
         let signingInput = Array((parts[0] + "." + parts[1]).utf8)
         let k = base64url(Self.vapidK)
-        XCTAssertTrue(try Libcrypto.verifyES256(signature: signature, message: signingInput, publicKey: k))
+        XCTAssertTrue(Libcrypto.verifyES256(signature: signature, message: signingInput, publicKey: k))
         var tampered = signature
         tampered[63] ^= 1
-        XCTAssertFalse(try Libcrypto.verifyES256(signature: tampered, message: signingInput, publicKey: k))
+        XCTAssertFalse(Libcrypto.verifyES256(signature: tampered, message: signingInput, publicKey: k))
     }
 
     func testES256TokenShapeAndSignature() throws {
@@ -42,7 +43,7 @@ final class JWTTests: XCTestCase {
         let signature = base64url(parts[2])
         XCTAssertEqual(signature.count, 64)
         XCTAssertTrue(
-            try Libcrypto.verifyES256(
+            Libcrypto.verifyES256(
                 signature: signature, message: Array((parts[0] + "." + parts[1]).utf8), publicKey: key.publicKey))
     }
 

@@ -1,3 +1,4 @@
+import CryptoTestSupport
 import Foundation
 import XCTest
 
@@ -26,9 +27,9 @@ final class P256SigningKeyTests: XCTestCase {
                 let signature = key.sign(message)
                 XCTAssertEqual(signature.count, 64)
                 XCTAssertTrue(
-                    try Libcrypto.verifyES256(signature: signature, message: message, publicKey: key.publicKey))
+                    Libcrypto.verifyES256(signature: signature, message: message, publicKey: key.publicKey))
                 XCTAssertFalse(
-                    try Libcrypto.verifyES256(signature: signature, message: message + [0], publicKey: key.publicKey))
+                    Libcrypto.verifyES256(signature: signature, message: message + [0], publicKey: key.publicKey))
             }
         }
     }
@@ -37,7 +38,7 @@ final class P256SigningKeyTests: XCTestCase {
         let message = Array("one key".utf8)
         let signature = try P256SigningKey(pem: TestKeys.p256PKCS8).sign(message)
         let other = try P256SigningKey(pem: TestKeys.p256SEC1).publicKey
-        XCTAssertFalse(try Libcrypto.verifyES256(signature: signature, message: message, publicKey: other))
+        XCTAssertFalse(Libcrypto.verifyES256(signature: signature, message: message, publicKey: other))
     }
 
     func testDERToRawPadsShortIntegers() {

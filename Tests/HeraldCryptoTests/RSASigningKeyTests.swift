@@ -1,3 +1,4 @@
+import CryptoTestSupport
 import XCTest
 
 @testable import HeraldCrypto

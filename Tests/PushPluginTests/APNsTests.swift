@@ -1,3 +1,4 @@
+import CryptoTestSupport
 import Foundation
 import HeraldCrypto
 import HeraldPluginAPI
@@ -10,13 +11,7 @@ import XCTest
 /// The APNs side of the push channel: the provider token's life (never renewed younger than 20 minutes, renewed
 /// at 50), the request's headers and payload, and what each answer means for the device.
 final class APNsTests: XCTestCase {
-    static let p8 = """
-        -----BEGIN PRIVATE KEY-----
-        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgUM6pSoYdwBxx+oLi
-        KZCJjdgAz7ai6klMCXe+175itFyhRANCAASiWIXBjz5CsjrbVbIIscYWW/nk2StO
-        p39lmoCl6AhAziTjp6/o8PlEHHbdK++IgHd0B9aQGJbVs6LTMLWUDAnF
-        -----END PRIVATE KEY-----
-        """
+    static let p8 = TestKeys.p256PKCS8
     let minute: Int64 = 60_000
 
     final class FakeClock: Sendable {

@@ -1,6 +1,8 @@
+import CryptoTestSupport
 import HeraldCrypto
 import HeraldPluginAPI
 import HeraldTransport
+import Synchronization
 import XCTest
 
 @testable import PushPlugin
@@ -38,7 +40,7 @@ final class FCMTokenSourceTests: XCTestCase {
         let parts = jwt.split(separator: ".").map(String.init)
         XCTAssertEqual(parts.count, 3)
         XCTAssertTrue(
-            FCMFixtures.verifyRS256(
+            Libcrypto.verifyRS256(
                 signature: try XCTUnwrap(Base64.decode(parts[2])), message: Array((parts[0] + "." + parts[1]).utf8),
                 privateKeyPEM: FCMFixtures.rsa2048))
         XCTAssertEqual(
@@ -175,14 +177,13 @@ final class FCMTokenSourceTests: XCTestCase {
 }
 
 /// Hands out 1, 2, 3, … across threads.
-final class FCMCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
+final class FCMCounter: Sendable {
+    private let value = Mutex(0)
 
     func next() -> Int {
-        lock.withLock {
-            value += 1
-            return value
+        value.withLock {
+            $0 += 1
+            return $0
         }
     }
 }

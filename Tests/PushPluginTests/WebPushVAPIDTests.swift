@@ -1,3 +1,4 @@
+import CryptoTestSupport
 import Foundation
 import HeraldCrypto
 import HeraldPluginAPI
@@ -97,15 +98,7 @@ final class WebPushVAPIDTests: XCTestCase {
     func testKeyErrorsNameTheFile() throws {
         let missing = NSTemporaryDirectory() + "herald-no-such-vapid.pem"
         let garbage = try temporaryFile("not a key")
-        let p384 = try temporaryFile(
-            """
-            -----BEGIN PRIVATE KEY-----
-            MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDDH90jYDzfdosUv6mgS
-            fQxTwTiZCAi1aFp8f593XM9g0eio2Zoy+pXzjKoHaolELS+hZANiAARwFzQEX1AZ
-            tgUgghA1VAemJpFbQO/ClMcpAqh8awDiA0YpqtKY5qGfFted9Qr0Wwgy6qrjdlWG
-            V+aP3tUwgtqw1jkrTNn4lG24NJ01UwBYQYDeBz/Hh5y0YRutzH77B2o=
-            -----END PRIVATE KEY-----
-            """)
+        let p384 = try temporaryFile(TestKeys.p384)
         for (path, code) in [
             (missing, CryptoError.Code.unreadableFile), (garbage, .invalidPEM), (p384, .wrongCurve),
         ] {

@@ -1,20 +1,20 @@
 /// PEM keys for the signing-key tests, made once with the openssl command line (never at test time) and shipped
 /// as text so the tests need no files and no tools.
-enum TestKeys {
+public enum TestKeys {
     /// `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` — PKCS#8, the form of Apple's .p8.
-    static let p256PKCS8 = """
+    public static let p256PKCS8 = """
         -----BEGIN PRIVATE KEY-----
         MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgUM6pSoYdwBxx+oLi
         KZCJjdgAz7ai6klMCXe+175itFyhRANCAASiWIXBjz5CsjrbVbIIscYWW/nk2StO
         p39lmoCl6AhAziTjp6/o8PlEHHbdK++IgHd0B9aQGJbVs6LTMLWUDAnF
         -----END PRIVATE KEY-----
         """
-    static let p256PKCS8Public =
+    public static let p256PKCS8Public =
         "04a25885c18f3e42b23adb55b208b1c6165bf9e4d92b4ea77f659a80a5e80840ce"
         + "24e3a7afe8f0f9441c76dd2bef8880777407d6901896d5b3a2d330b5940c09c5"
 
     /// `openssl ecparam -name prime256v1 -genkey` — SEC1, with the EC PARAMETERS block ecparam writes first.
-    static let p256SEC1 = """
+    public static let p256SEC1 = """
         -----BEGIN EC PARAMETERS-----
         BggqhkjOPQMBBw==
         -----END EC PARAMETERS-----
@@ -24,12 +24,12 @@ enum TestKeys {
         zE3PCPxxJCsA2qB4cfpoW200B47FyB2FvQ==
         -----END EC PRIVATE KEY-----
         """
-    static let p256SEC1Public =
+    public static let p256SEC1Public =
         "04cfbb6eaec75fd199ea198c6a5ec857c332d523b85c62e372d70e47b952ad37ce"
         + "03410280284d00cc4dcf08fc71242b00daa07871fa685b6d34078ec5c81d85bd"
 
     /// The SEC1 key above, `openssl ec -aes128 -passout pass:secret`.
-    static let p256SEC1Encrypted = """
+    public static let p256SEC1Encrypted = """
         -----BEGIN EC PRIVATE KEY-----
         Proc-Type: 4,ENCRYPTED
         DEK-Info: AES-128-CBC,B542662CA11CAB708D90B35ECD5D7B26
@@ -41,7 +41,7 @@ enum TestKeys {
         """
 
     /// `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384`
-    static let p384 = """
+    public static let p384 = """
         -----BEGIN PRIVATE KEY-----
         MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDDH90jYDzfdosUv6mgS
         fQxTwTiZCAi1aFp8f593XM9g0eio2Zoy+pXzjKoHaolELS+hZANiAARwFzQEX1AZ
@@ -51,7 +51,7 @@ enum TestKeys {
         """
 
     /// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048` — PKCS#8, like a service-account private_key.
-    static let rsa2048 = """
+    public static let rsa2048 = """
         -----BEGIN PRIVATE KEY-----
         MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCV70cvfY/QYDH7
         G94n4BEd5kgx6iVGFlopC0mzL2KPE0JZLk/JC6VIKfyyQOupwKdcfvoA1e+dwnpX
@@ -83,7 +83,7 @@ enum TestKeys {
         """
 
     /// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024`
-    static let rsa1024 = """
+    public static let rsa1024 = """
         -----BEGIN PRIVATE KEY-----
         MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBAKwOo1duTA7q9W4S
         J+LY3KdK4saFcAwTbsBZXWcTM2LN24jKObesZJTqM/EXBQjnEjqlNMtK/zrA681V
