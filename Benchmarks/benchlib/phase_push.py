@@ -1,59 +1,38 @@
 """The push phase: N APNs deliveries end to end over HTTP/2 with TLS to a loopback nghttpd (`--echo-upload`
 answers every POST 200), beside h2load's rate against the same server in the same run."""
 
-import datetime
-import ipaddress
 import os
+import pathlib
 import re
 import secrets
 import shutil
 import subprocess
-import time
+import sys
 
-from benchlib.config import write_config
-from benchlib.delivery_log import LogCounter
-from benchlib.finish import finish_delivery
-from benchlib.herald import Herald
-from benchlib.measure import cpu_seconds
+from benchlib.end_to_end import run_end_to_end
 from benchlib.peers import free_port, wait_for_port
-from benchlib.profiler import start_profiler
 from benchlib.report import fmt_rate, log, stopped_line
-from benchlib.spool import rename_messages
+
+# The integration tests' peers (the private CA) sit beside the benchmarks in the repository.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "IntegrationTests", "peers"))
 
 PUSH_MESSAGE = ('{"id":"%s-%d","channel":"push","to":{"external_id":"u-%d","push":[{"platform":"apns",'
                 '"token":"%s"}]},"campaign":"bench","content":{"title":"Back in stock","body":"Your size is here"}}\n')
 
 
 def make_tls(directory):
-    """A private CA, a 127.0.0.1 server certificate, and an APNs-style P-256 key (.p8)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    """The integration tests' private CA and 127.0.0.1 certificate (one implementation of both), and an
+    APNs-style P-256 key (.p8)."""
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from test_ca import make_ca_and_server
 
-    def name(text):
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key, key, apns_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
-    ca = (x509.CertificateBuilder().subject_name(name("Herald Bench CA")).issuer_name(name("Herald Bench CA"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
-    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False).sign(ca_key, hashes.SHA256()))
-    pkcs8 = serialization.PrivateFormat.PKCS8
-    files = {"ca.pem": ca.public_bytes(serialization.Encoding.PEM),
-             "server.pem": cert.public_bytes(serialization.Encoding.PEM),
-             "server.key": key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption()),
-             "AuthKey.p8": apns_key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption())}
-    for file, data in files.items():
-        with open(os.path.join(directory, file), "wb") as f:
-            f.write(data)
-    return {file: os.path.join(directory, file) for file in files}
+    ca, cert, key = make_ca_and_server(pathlib.Path(directory), ca_name="Herald Bench CA")
+    p8 = os.path.join(directory, "AuthKey.p8")
+    with open(p8, "wb") as f:
+        f.write(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return {"ca.pem": str(ca), "server.pem": str(cert), "server.key": str(key), "AuthKey.p8": p8}
 
 
 def start_nghttpd(directory, paths, cleanup):
@@ -102,22 +81,9 @@ def phase_push(workdir, args, results, cleanup):
     channel = (f'name = "push"\nplugin = "push"\nconcurrency = 256\n'
                f'apns = {{ url = "https://127.0.0.1:{port}", team_id = "BENCHTEAM1", key_id = "BENCHKEY01", '
                f'key_file = "{paths["AuthKey.p8"]}", topic = "com.example.shop", ca_file = "{paths["ca.pem"]}" }}\n')
-    config = write_config(directory, [channel])
-    herald = Herald(args.herald, config, cleanup)
-    herald.wait_ready(30)
-    spool = os.path.join(directory, "spool")
-    for i in range(n):
-        with open(f"{spool}/tmp/p-{i}", "w") as f:
-            f.write(PUSH_MESSAGE % ("p", i, i, secrets.token_hex(32)))
-    counter = LogCounter(os.path.join(directory, "log/delivery.log"))
-    profile = args.perf and args.perf + ".push"
-    profiler = start_profiler(profile, herald.pid)
-    cpu_before = cpu_seconds(herald.pid)
-    started = time.monotonic()
-    rename_messages(spool, "p", 0, n)
-    timeout = args.timeout or 60 + n / 500
-    delivered, cpu, status, code, stop_time = finish_delivery(
-        herald, counter, n, timeout, started, cpu_before, profiler, profile)
+    herald, counter, (delivered, cpu, status, code, stop_time) = run_end_to_end(
+        args, directory, channel, cleanup, n, "p", lambda i: PUSH_MESSAGE % ("p", i, i, secrets.token_hex(32)),
+        args.perf and args.perf + ".push", 500)
     results["push"] = n / delivered if delivered else None
     results["push_rss"] = status.get("VmHWM", 0) / 1024
     results["push_cpu_us"] = 1e6 * cpu / max(1, counter.counts["delivered"])

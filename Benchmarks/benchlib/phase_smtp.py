@@ -1,17 +1,10 @@
 """The smtp phase: N emails to Postfix's smtp-sink, without and with DKIM, beside smtp-source's wire rate."""
 
 import os
-import time
 
-from benchlib.config import write_config
-from benchlib.delivery_log import LogCounter
-from benchlib.herald import Herald
-from benchlib.finish import finish_delivery
-from benchlib.measure import cpu_seconds
+from benchlib.end_to_end import run_end_to_end
 from benchlib.peers import run_smtp_source, start_smtp_sink
-from benchlib.profiler import start_profiler
 from benchlib.report import fmt_rate, log, stopped_line
-from benchlib.spool import rename_messages
 
 
 EMAIL_MESSAGE = ('{"id":"%s-%d","channel":"%s","to":{"email":"a%d@example.com","name":"Ana"},"campaign":"bench",'
@@ -43,21 +36,9 @@ def phase_smtp(workdir, args, results, cleanup):
         channel = (f'name = "email"\nplugin = "smtp"\nurl = "smtp://127.0.0.1:{port}"\nstarttls = "none"\n'
                    f'from = "Shop <news@shop.example>"\n{extra}'
                    + os.environ.get("BENCH_SMTP_KEYS", "concurrency = 32").replace(";", "\n") + "\n")
-        config = write_config(directory, [channel])
-        herald = Herald(args.herald, config, cleanup)
-        herald.wait_ready(30)
-        spool = os.path.join(directory, "spool")
-        for i in range(n):
-            with open(f"{spool}/tmp/m-{i}", "w") as f:
-                f.write(EMAIL_MESSAGE % ("m", i, "email", i))
-        counter = LogCounter(os.path.join(directory, "log/delivery.log"))
-        profiler = start_profiler(args.perf and dkim is None and args.perf + ".smtp", herald.pid)
-        cpu_before = cpu_seconds(herald.pid)
-        started = time.monotonic()
-        rename_messages(spool, "m", 0, n)
-        timeout = args.timeout or 60 + n / 200
-        delivered, cpu, status, code, stop_time = finish_delivery(
-            herald, counter, n, timeout, started, cpu_before, profiler, args.perf and args.perf + ".smtp")
+        herald, counter, (delivered, cpu, status, code, stop_time) = run_end_to_end(
+            args, directory, channel, cleanup, n, "m", lambda i: EMAIL_MESSAGE % ("m", i, "email", i),
+            args.perf and dkim is None and args.perf + ".smtp", 200)
         key = "smtp" if dkim is None else "smtp_dkim"
         results[key] = n / delivered if delivered else None
         results[key + "_rss"] = status.get("VmHWM", 0) / 1024

@@ -18,9 +18,7 @@ enum APNsClassifier {
         let response: HTTPResponse
         switch result {
         case .failure(let error):
-            let reply = Reply(code: error.code, text: error.message)
-            // A broken chain of trust does not mend by itself: stop and say so, like a 403.
-            return .result(.failed(error.isCertificateProblem ? .credentialsInvalid(reply: reply) : .transient(reply: reply, retryAfter: nil)))
+            return .result(.failed(error.pushOutcome))
         case .success(let answer): response = answer
         }
         let reason = Self.reason(response.body)

@@ -31,11 +31,7 @@ enum FCMClassifier {
         let response: HTTPResponse
         switch answer {
         case .failure(let error):
-            let reply = Reply(code: error.code, text: error.message)
-            let outcome: Outcome =
-                error.isCertificateProblem
-                ? .credentialsInvalid(reply: reply) : .transient(reply: reply, retryAfter: nil)
-            return .result(.failed(outcome))
+            return .result(.failed(error.pushOutcome))
         case .success(let answer):
             response = answer
         }

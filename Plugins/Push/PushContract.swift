@@ -28,8 +28,9 @@ enum PushContract {
     /// The origins a channel's config allows; the defaults when it sets none or sets them wrongly (the plugin's
     /// init then refuses the config with the key named).
     static func origins(_ config: PluginConfig) -> WebPushOrigins {
-        let entries = (try? config.table("webpush")?.strings("allowed_origins")) ?? nil
-        return (try? WebPushOrigins(entries ?? WebPushOrigins.defaults))
-            ?? (try? WebPushOrigins(WebPushOrigins.defaults)) ?? WebPushOrigins.empty
+        guard let entries = (try? config.table("webpush")?.strings("allowed_origins")) ?? nil,
+            let origins = try? WebPushOrigins(entries)
+        else { return .standard }
+        return origins
     }
 }

@@ -13,7 +13,7 @@ public struct PushPlugin: ChannelPlugin {
     private let facts: FactSink
 
     public static var contract: ChannelContract {
-        PushContract.contract(origins: PushContract.origins(PluginConfig(values: [:], scope: "")))
+        PushContract.contract(origins: .standard)
     }
 
     public static func contract(for config: PluginConfig) -> ChannelContract {

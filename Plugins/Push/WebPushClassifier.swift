@@ -22,10 +22,7 @@ enum WebPushClassifier {
     static func classify(_ result: Result<HTTPResponse, TransportError>) -> DeviceResult {
         switch result {
         case .failure(let error):
-            let reply = Reply(code: error.code, text: error.message)
-            return .failed(
-                error.isCertificateProblem
-                    ? .credentialsInvalid(reply: reply) : .transient(reply: reply, retryAfter: nil))
+            return .failed(error.pushOutcome)
         case .success(let response):
             let reply = Reply(code: String(response.status), text: text(response))
             switch response.status {

@@ -19,6 +19,8 @@ public struct WebPushOrigins: Sendable, Equatable {
 
     /// Allows nothing.
     static let empty = WebPushOrigins(patterns: [], entries: [])
+    /// `defaults`, parsed once (they are well-formed; `empty` only if they ever were not).
+    static let standard = (try? WebPushOrigins(defaults)) ?? empty
 
     private init(patterns: [Pattern], entries: [String]) {
         self.patterns = patterns

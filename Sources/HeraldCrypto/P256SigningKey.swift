@@ -20,9 +20,9 @@ public struct P256SigningKey: JWSSigner, PEMKeyFile {
     /// Parses the first private key in `pem`: PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`, on P-256.
     public init(pem: String) throws(CryptoError) {
         let handle = try KeyHandle(
-            pem: pem, purpose: "ES256 signing key",
+            pem: pem, purpose: Self.purpose,
             expected: "expected an unencrypted PEM P-256 private key: " + Self.hint)
-        try P256.requireP256(handle, purpose: "ES256 signing key", hint: Self.hint)
+        try P256.requireP256(handle, purpose: Self.purpose, hint: Self.hint)
         guard let point = P256.publicKey(of: handle) else { throw Self.unusable("EVP_PKEY_get_octet_string_param") }
         key = handle
         publicKey = point

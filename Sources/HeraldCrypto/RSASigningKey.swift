@@ -22,7 +22,7 @@ public struct RSASigningKey: JWSSigner, PEMKeyFile {
     /// Parses the first private key in `pem`: PKCS#8 `PRIVATE KEY` (or PKCS#1 `RSA PRIVATE KEY`), RSA 2048–8192 bits.
     public init(pem: String) throws(CryptoError) {
         let handle = try KeyHandle(
-            pem: pem, purpose: "RS256 signing key",
+            pem: pem, purpose: Self.purpose,
             expected: "expected an unencrypted PEM RSA private key: " + Self.hint)
         // EVP_PKEY_RSA_PSS keys have a different base id and are refused here: they cannot make PKCS#1 v1.5 signatures.
         guard EVP_PKEY_get_base_id(handle.pointer) == EVP_PKEY_RSA else {

@@ -78,5 +78,6 @@ final class PushContractTests: XCTestCase {
         XCTAssertNotNil(own.origin(of: "https://push.example/x"))
         XCTAssertNil(own.origin(of: "https://fcm.googleapis.com/x"), "an explicit list replaces the defaults")
         XCTAssertNotNil(PushContract.origins(PluginConfig(values: [:], scope: "c")).origin(of: "https://web.push.apple.com/x"))
+        XCTAssertEqual(WebPushOrigins.standard.entries, WebPushOrigins.defaults)
     }
 }
