@@ -9,14 +9,12 @@ import Synchronization
 /// sends one request alone — one for all the batches arriving at once — and the rest once it is answered; libcurl
 /// then multiplexes them over the connection it has (`CURLOPT_PIPEWAIT`).
 final class APNsProvider: PushProvider {
-    typealias Sender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
-
     let platform = "apns"
     let settings: APNsSettings
     let tokens: APNsTokenCache
     let timeout: Duration
     let connectTimeout: Duration
-    let send: Sender
+    let send: PushSender
     private let warm = Atomic<Bool>(false)
     /// The request a cold provider sends alone; every batch waits for its answer.
     private let warming = Mutex<Task<Result<HTTPResponse, TransportError>, Never>?>(nil)
@@ -25,7 +23,7 @@ final class APNsProvider: PushProvider {
     init(
         settings: APNsSettings, timeout: Duration, connectTimeout: Duration,
         clock: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
-        send: @escaping Sender = { await HTTPClient.shared.send($0) }
+        send: @escaping PushSender = { await HTTPClient.shared.send($0) }
     ) throws(CryptoError) {
         self.settings = settings
         tokens = APNsTokenCache(

@@ -10,7 +10,7 @@ struct FCMProvider: PushProvider {
     let tokens: FCMTokenSource
     let builder: FCMRequest
     private let clock: @Sendable () -> Int64
-    private let send: FCMHTTPSender
+    private let send: PushSender
 
     /// Reads the service-account file named in `settings`; its errors name the file and the member
     /// (`/etc/herald/firebase.json: private_key is not an RSA PEM key (…)`).
@@ -23,7 +23,7 @@ struct FCMProvider: PushProvider {
     init(
         account: FCMServiceAccount, settings: FCMSettings, timeout: Duration, connectTimeout: Duration,
         clock: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
-        send: @escaping FCMHTTPSender = { await HTTPClient.shared.send($0) }
+        send: @escaping PushSender = { await HTTPClient.shared.send($0) }
     ) {
         tokens = FCMTokenSource(
             account: account, tokenURL: settings.tokenURL, caFile: settings.caFile, timeout: timeout,

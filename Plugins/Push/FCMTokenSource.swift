@@ -2,9 +2,6 @@ import HeraldCrypto
 import HeraldPluginAPI
 import HeraldTransport
 
-/// Sends requests all at once and answers in order: `HTTPClient.shared.send` in production, a fake in tests.
-typealias FCMHTTPSender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
-
 /// The OAuth 2.0 access token FCM requests carry (PROTOCOLS §3.2): mints an RS256 assertion from the service
 /// account, exchanges it at the token URL, caches the token until 5 minutes before it expires, and refreshes it
 /// single-flight (callers arriving during a refresh wait for that one request). It does not retry a failed
@@ -35,7 +32,7 @@ actor FCMTokenSource {
     nonisolated let tokenURL: String
     private let template: HTTPRequest
     private let clock: @Sendable () -> Int64
-    private let send: FCMHTTPSender
+    private let send: PushSender
 
     private var cached: Cached?
     /// Set when a refused token was dropped: the next token minted replaces a rejected one.
@@ -48,7 +45,7 @@ actor FCMTokenSource {
     init(
         account: FCMServiceAccount, tokenURL: String? = nil, caFile: String? = nil, timeout: Duration = .seconds(15),
         connectTimeout: Duration = .seconds(5), clock: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
-        send: @escaping FCMHTTPSender = { await HTTPClient.shared.send($0) }
+        send: @escaping PushSender = { await HTTPClient.shared.send($0) }
     ) {
         self.account = account
         self.tokenURL = tokenURL ?? account.tokenURI

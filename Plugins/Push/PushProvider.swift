@@ -1,4 +1,5 @@
 import HeraldPluginAPI
+import HeraldTransport
 
 /// One push service of a channel (APNs, FCM, Web Push): turns the devices of its platform into requests and the
 /// answers into one `DeviceResult` each, in order. Never retries or sleeps (the core does); may suspend to get a
@@ -8,6 +9,10 @@ protocol PushProvider: Sendable {
     var platform: String { get }
     func send(_ items: [PushItem]) async -> [DeviceResult]
 }
+
+/// How every provider sends: all requests at once, answers in order — `HTTPClient.shared.send` in production, a
+/// fake in tests.
+typealias PushSender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
 
 /// One device of one delivery, with what the notification says.
 struct PushItem: Sendable {

@@ -7,19 +7,18 @@ import HeraldTransport
 /// in order. Devices refused before sending (origin, payload size, keys) are never handed to the sender. Never
 /// retries or sleeps: the core does.
 struct WebPushProvider: PushProvider {
-    typealias Sender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
 
     var platform: String { "web" }
     let request: WebPushRequest
     private let now: @Sendable () -> Int64
-    private let sender: Sender
+    private let sender: PushSender
 
     /// Loads the VAPID key from `settings.vapidKeyFile`; throws its `CryptoError` (code, the file, what a good key
     /// looks like) when the file cannot be read or is not an unencrypted P-256 private key.
     init(
         settings: WebPushSettings, timeout: Duration, connectTimeout: Duration,
         now: @escaping @Sendable () -> Int64 = Clock.nowMillis,
-        sender: @escaping Sender = { await HTTPClient.shared.send($0) }
+        sender: @escaping PushSender = { await HTTPClient.shared.send($0) }
     ) throws(CryptoError) {
         let vapid = try WebPushVAPID(
             keyFile: settings.vapidKeyFile, subject: settings.vapidSubject, now: now)
@@ -33,14 +32,14 @@ struct WebPushProvider: PushProvider {
     init(
         settings: WebPushSettings, config: PushConfig,
         now: @escaping @Sendable () -> Int64 = Clock.nowMillis,
-        sender: @escaping Sender = { await HTTPClient.shared.send($0) }
+        sender: @escaping PushSender = { await HTTPClient.shared.send($0) }
     ) throws(CryptoError) {
         try self.init(
             settings: settings, timeout: config.timeout, connectTimeout: config.connectTimeout, now: now,
             sender: sender)
     }
 
-    init(request: WebPushRequest, now: @escaping @Sendable () -> Int64, sender: @escaping Sender) {
+    init(request: WebPushRequest, now: @escaping @Sendable () -> Int64, sender: @escaping PushSender) {
         self.request = request
         self.now = now
         self.sender = sender

@@ -88,7 +88,7 @@ actor FCMFakeSender {
     var tokenRequests: [HTTPRequest] { requests.filter { $0.url.hasSuffix("/token") } }
     var fcmRequests: [HTTPRequest] { requests.filter { $0.url.hasSuffix(":send") } }
 
-    nonisolated var function: FCMHTTPSender { { [self] in await self.send($0) } }
+    nonisolated var function: PushSender { { [self] in await self.send($0) } }
 }
 
 extension HTTPRequest {

@@ -77,7 +77,7 @@ final class WebPushSender: Sendable {
     }
 
     var sent: [[HTTPRequest]] { batches.withLock { $0 } }
-    var function: WebPushProvider.Sender {
+    var function: PushSender {
         { requests in
             self.batches.withLock { $0.append(requests) }
             return requests.map(self.answer)
