@@ -104,6 +104,8 @@ final class APNsTests: XCTestCase {
         XCTAssertEqual(fields["apns-collapse-id"], "cart")
         let id = try XCTUnwrap(fields["apns-id"])
         XCTAssertEqual(id, APNsRequest.apnsID("m1"), "the same on every attempt")
+        // SHA-256("m1"), first 16 bytes, version 8 and the RFC 9562 variant, as Python's hashlib gives it.
+        XCTAssertEqual(id, "ca0df2c9-5aa1-84c1-90ff-2ff3c8f967fd")
         XCTAssertNotEqual(id, APNsRequest.apnsID("m2"))
         XCTAssertNotNil(id.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", options: .regularExpression))
         let payload = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]

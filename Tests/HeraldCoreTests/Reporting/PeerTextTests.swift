@@ -23,6 +23,16 @@ final class PeerTextTests: XCTestCase {
         XCTAssertFalse(text.contains("a1b2c3d4e5f6") || text.contains("+60123456789"), text)
     }
 
+    func testASecretIsFoundByteForByteAnywhereAndOnlyWhole() {
+        XCTAssertTrue(PeerText.quotes("abcdef", "abcdef"))
+        XCTAssertTrue(PeerText.quotes("xxabcabcdefyy", "abcdef"))
+        XCTAssertTrue(PeerText.quotes("ends with token", "token"))
+        XCTAssertFalse(PeerText.quotes("abcde", "abcdef"))
+        XCTAssertFalse(PeerText.quotes("abcdeX abcdeY", "abcdef"))
+        XCTAssertFalse(PeerText.quotes("200", "a1b2c3d4e5f6"))
+        XCTAssertTrue(PeerText.quotes("José é", "é é"), "bytes of non-ASCII text compare as bytes")
+    }
+
     func testLongTextIsCutOnACharacterBoundary() {
         let text = String(repeating: "é", count: 400)
         let cut = masked.clean(text, recipient: nil)
