@@ -3,8 +3,9 @@ import HeraldPluginAPI
 import HeraldTransport
 import Synchronization
 
-/// The channel's APNs app: every device of a batch is one request on the shared HTTP/2 pool, all with the one
-/// provider token (`APNsTokenCache`). Until a request has been answered on it, a connection carries one stream
+/// The channel's APNs app: every device of a batch is one request on the channel's own HTTP/2 pool (two channels
+/// on one APNs host never share a connection: APNs refuses a second team's or key's token on one), all with
+/// the one provider token (`APNsTokenCache`). Until a request has been answered on it, a connection carries one stream
 /// only (Apple's rule for token auth), and libcurl would open a connection per waiting request. So a cold provider
 /// sends one request alone — one for all the batches arriving at once — and the rest once it is answered; libcurl
 /// then multiplexes them over the connection it has (`CURLOPT_PIPEWAIT`).
@@ -23,7 +24,7 @@ final class APNsProvider: PushProvider {
     init(
         settings: APNsSettings, timeout: Duration, connectTimeout: Duration,
         clock: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
-        send: @escaping PushSender = { await HTTPClient.shared.send($0) }
+        send: PushSender? = nil
     ) throws(CryptoError) {
         self.settings = settings
         tokens = APNsTokenCache(
@@ -31,7 +32,9 @@ final class APNsProvider: PushProvider {
             clock: clock)
         self.timeout = timeout
         self.connectTimeout = connectTimeout
-        self.send = send
+        // A pool of its own: APNs takes one provider token's team and key per connection.
+        let client = HTTPClient.dedicated(name: "herald-apns")
+        self.send = send ?? { await client.send($0) }
     }
 
     func send(_ items: [PushItem]) async -> [DeviceResult] {

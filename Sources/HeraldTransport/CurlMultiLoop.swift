@@ -25,13 +25,7 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     /// The process's loop; HTTP and SMTP clients share it, and so its connection pool. A failure to set libcurl
     /// up is kept, not fatal: every transfer then fails with it, naming the call or option that was refused.
-    static let shared: Result<CurlMultiLoop, CurlSetupError> = {
-        do throws(CurlSetupError) {
-            return .success(try CurlMultiLoop())
-        } catch {
-            return .failure(error)
-        }
-    }()
+    static let shared = make()
 
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(Inbox())
@@ -48,7 +42,16 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// When libcurl wants `CURL_SOCKET_TIMEOUT` next (its timer callback sets it); nil when it wants nothing.
     private var timerDeadline: ContinuousClock.Instant?
 
-    init() throws(CurlSetupError) {
+    /// A loop of its own (`HTTPClient.dedicated`): its own multi handle, thread and connection pool.
+    static func make(name: String = "herald-curl") -> Result<CurlMultiLoop, CurlSetupError> {
+        do throws(CurlSetupError) {
+            return .success(try CurlMultiLoop(name: name))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    init(name: String = "herald-curl") throws(CurlSetupError) {
         let global = curl_global_init(Int(CURL_GLOBAL_ALL))
         guard global == CURLE_OK else {
             let message = String(cString: curl_easy_strerror(global))
@@ -80,7 +83,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             throw error
         }
         let thread = Thread { [self] in run() }
-        thread.name = "herald-curl"
+        thread.name = name
         thread.start()
     }
 

@@ -1,13 +1,21 @@
-/// Sends HTTP requests for channel plugins over the shared libcurl multi loop: connection reuse, HTTP/2 when the
-/// server offers it, timeouts, TLS verification on. Never retries; the core does that.
+/// Sends HTTP requests for channel plugins over a libcurl multi loop: connection reuse, HTTP/2 when the server
+/// offers it, timeouts, TLS verification on. Never retries; the core does that.
 public struct HTTPClient: Sendable {
-    /// The shared loop, or why libcurl could not be set up (then every request fails with that reason).
-    private let loop: Result<CurlMultiLoop, CurlSetupError>
+    private let loop: CurlLoopSource
 
     /// The process-wide client: one multi handle, one connection pool (PROTOCOLS §0.2).
-    public static let shared = HTTPClient(loop: CurlMultiLoop.shared)
+    public static let shared = HTTPClient(loop: CurlLoopSource(CurlMultiLoop.shared))
 
-    private init(loop: Result<CurlMultiLoop, CurlSetupError>) {
+    /// A client whose connections no other client uses, for credentials that bind a connection: APNs takes the
+    /// provider tokens of one team (one key) per connection and answers `403 InvalidProviderToken` on a connection
+    /// that has carried another's, while libcurl's shared pool would hand two channels on one host the same
+    /// connection. Its loop (a multi handle and a thread) starts with its first request, so a plugin built only
+    /// to be checked starts none; it lives as long as the process, like the plugin that asked for it.
+    public static func dedicated(name: String) -> HTTPClient {
+        HTTPClient(loop: CurlLoopSource(starting: name))
+    }
+
+    private init(loop: CurlLoopSource) {
         self.loop = loop
     }
 
@@ -19,8 +27,8 @@ public struct HTTPClient: Sendable {
     public func send(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, TransportError>] {
         let missing = Result<HTTPResponse, TransportError>.failure(TransportError(curlCode: 42, message: "not run"))
         let loop: CurlMultiLoop
-        switch self.loop {
-        case .success(let shared): loop = shared
+        switch self.loop.loop {
+        case .success(let started): loop = started
         case .failure(let error): return requests.map { _ in .failure(error.transportError) }
         }
         return await loop.perform(count: requests.count, missing: missing) { index, easy, group in

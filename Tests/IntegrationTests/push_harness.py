@@ -28,6 +28,8 @@ class PushPeer:
         keys.mkdir(exist_ok=True)
         self.ca, cert, key = make_ca_and_server(self.root, ca_name="Herald Push Test CA")
         self.apns = push_keys.make_apns_key(keys)
+        # A second app of another team on the same server (Apple keeps them on separate connections).
+        self.apns_other = push_keys.make_apns_key(keys, team_id="OTHERTEAM1", key_id="OTHERKEY01")
         self.vapid = push_keys.make_vapid_key(keys)
         self.project_id = project_id
         # The service account's token_uri needs the port: the key is made now, the JSON rewritten once listening.
@@ -37,7 +39,7 @@ class PushPeer:
         self.log_path = self.root / "requests.jsonl"
         command = [sys.executable, str(HERE / "peers" / "push_server.py"), "--dir", str(self.root),
                    "--port", str(port), "--tls-cert", str(cert), "--tls-key", str(key),
-                   "--apns-key", self.apns.server_arg(), "--fcm-public-key", str(self.fcm.public_path),
+                   "--apns-key", self.apns.server_arg(), "--apns-key", self.apns_other.server_arg(), "--fcm-public-key", str(self.fcm.public_path),
                    "--fcm-client-email", self.fcm.info["client_email"], "--fcm-project", project_id,
                    "--fcm-token-lifetime", str(token_lifetime), "--delay-ms", str(delay_ms),
                    "--lifetime", str(lifetime)]

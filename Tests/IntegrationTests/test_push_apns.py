@@ -6,18 +6,19 @@ import secrets
 from herald_harness import drop, file_channel, message, wait_for
 
 
-def apns_channel(peer, name="push", **extra):
+def apns_channel(peer, name="push", key=None, topic="com.example.shop", **extra):
+    key = key or peer.apns
     return {"name": name, "plugin": "push", "concurrency": 64,
-            "apns": {"url": peer.url, "team_id": peer.apns.team_id, "key_id": peer.apns.key_id,
-                     "key_file": str(peer.apns.path), "topic": "com.example.shop", "ca_file": str(peer.ca)}} | extra
+            "apns": {"url": peer.url, "team_id": key.team_id, "key_id": key.key_id,
+                     "key_file": str(key.path), "topic": topic, "ca_file": str(peer.ca)}} | extra
 
 
 def token():
     return secrets.token_hex(32)
 
 
-def push_message(id, tokens, **fields):
-    body = message(id, channel="push", content={"title": "Back in stock", "body": "Your size is here",
+def push_message(id, tokens, channel="push", **fields):
+    body = message(id, channel=channel, content={"title": "Back in stock", "body": "Your size is here",
                                                  "url": "https://shop.example/p/1"}, **fields)
     body["to"] = {"external_id": f"u-{id}", "push": [{"platform": "apns", "token": t} for t in tokens]}
     return body
@@ -127,3 +128,26 @@ def test_five_thousand_messages_share_at_most_four_connections(make_daemon, make
     assert daemon.stop() == 0
     assert len(peer.requests("apns")) == count
     assert 1 <= peer.connections() <= 4, f"{peer.connections()} TLS connections"
+
+
+def test_two_teams_on_one_host_never_share_a_connection(make_daemon, push_peer):
+    """Two apps of two teams are two channels on the same APNs host. The peer refuses a second team's provider
+    token on a connection (InvalidProviderToken, as Apple does), so both deliver only if each channel keeps
+    connections of its own; each connection carries one team's token."""
+    daemon = make_daemon([apns_channel(push_peer), apns_channel(push_peer, name="push-other",
+                                                                  key=push_peer.apns_other, topic="com.other.app")]).start()
+    for n in range(40):
+        channel = "push" if n % 2 else "push-other"
+        drop(daemon.spool, f"t-{n}", push_message(f"t-{n}", [token()], channel=channel))
+    wait_for(lambda: len(daemon.ids("delivered")) >= 40, 60, "40 delivered")
+    assert daemon.stop() == 0
+    requests = push_peer.requests("apns")
+    assert len(requests) == 40 and all(r["reply"]["status"] == 200 for r in requests), \
+        [r["reply"] for r in requests if r["reply"]["status"] != 200][:3]
+    teams = {}
+    for r in requests:
+        teams.setdefault(r["conn"], set()).add(r["jwt"]["claims"]["iss"])
+    assert all(len(t) == 1 for t in teams.values()), teams
+    assert set().union(*teams.values()) == {push_peer.apns.team_id, push_peer.apns_other.team_id}
+    by_team = {r["jwt"]["claims"]["iss"]: r["headers"]["apns-topic"] for r in requests}
+    assert by_team == {push_peer.apns.team_id: "com.example.shop", push_peer.apns_other.team_id: "com.other.app"}

@@ -85,6 +85,11 @@ class Providers:
         if problem:
             return fail(problem)
         facts["team"] = decoded["claims"]["iss"]
+        # Apple's rule: one team's (one key's) provider tokens per connection; another's is refused on it.
+        identity = (decoded["claims"]["iss"], decoded["header"]["kid"])
+        if req.connection.apns_identity not in (None, identity):
+            return fail("InvalidProviderToken")
+        req.connection.apns_identity = identity
         req.connection.authenticated = True
         topic, push_type = req.header("apns-topic"), req.header("apns-push-type")
         if not topic:

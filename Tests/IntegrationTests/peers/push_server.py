@@ -3,8 +3,9 @@
 asyncio, ALPN h2 only) playing APNs, FCM HTTP v1 with Google's OAuth token endpoint, and Web Push on one port.
 
 Endpoints
-    POST /3/device/<token>                     APNs: ES256 provider JWT (kid/iss from --apns-key, iat ≤ 1 h old),
-                                               apns-topic, apns-push-type; 200 + apns-id (echoed or new)
+    POST /3/device/<token>                     APNs: ES256 provider JWT (kid/iss from --apns-key, iat ≤ 1 h old,
+                                               one team and key per connection), apns-topic, apns-push-type;
+                                               200 + apns-id (echoed or new)
     POST /token                                OAuth: RS256 assertion (iss = --fcm-client-email, aud = ORIGIN/token,
                                                scope firebase.messaging); {"access_token","expires_in","token_type"}
     POST /v1/projects/<project>/messages:send  FCM: Bearer token this server issued, unexpired; 200 {"name"}
@@ -128,6 +129,7 @@ class Connection:
         self.peer, self.reader, self.writer = peer, reader, writer
         self.number = peer.count_connection()
         self.authenticated = False
+        self.apns_identity = None
         self.streams_limited = False
         self.streams = {}
         self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
