@@ -11,8 +11,8 @@ def fcm_channel(peer, **extra):
             "fcm": {"service_account_file": str(peer.fcm.path), "url": peer.url, "ca_file": str(peer.ca)}} | extra
 
 
-def fcm_message(id, tokens, **fields):
-    body = message(id, channel="push", content={"title": "Back in stock", "body": "Your size is here"}, **fields)
+def fcm_message(id, tokens, channel="push", **fields):
+    body = message(id, channel=channel, content={"title": "Back in stock", "body": "Your size is here"}, **fields)
     body["to"] = {"external_id": f"u-{id}", "push": [{"platform": "fcm", "token": t} for t in tokens]}
     return body
 

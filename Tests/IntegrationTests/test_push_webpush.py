@@ -12,8 +12,8 @@ def webpush_channel(peer, **extra):
                         "allowed_origins": [peer.origin], "ca_file": str(peer.ca)}} | extra
 
 
-def web_message(id, subscriptions, **fields):
-    body = message(id, channel="push", content={"title": "Back in stock", "body": "Your size is here",
+def web_message(id, subscriptions, channel="push", **fields):
+    body = message(id, channel=channel, content={"title": "Back in stock", "body": "Your size is here",
                                                  "url": "https://shop.example/p/1"}, **fields)
     body["to"] = {"external_id": f"u-{id}", "push": [{"platform": "web"} | s.browser() for s in subscriptions]}
     return body
