@@ -82,6 +82,11 @@ let package = Package(
             path: "Plugins/Push", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(
+            name: "AudiencePlugin",
+            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
+            path: "Plugins/Audience", exclude: ["README.md", "sample.toml"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "FilePlugin", dependencies: ["HeraldPluginAPI"],
             path: "Plugins/File", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
@@ -89,7 +94,7 @@ let package = Package(
             name: "herald",
             dependencies: [
                 "HeraldCore", "HeraldPluginAPI", "HeraldHTTP", "HeraldTransport", "WebhookPlugin", "EmailPlugin", "FilePlugin",
-                "PushPlugin",
+                "PushPlugin", "AudiencePlugin",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,6 +132,9 @@ let package = Package(
         .testTarget(
             name: "PushPluginTests",
             dependencies: ["PushPlugin", "HeraldPluginTesting", "HeraldCrypto", "COpenSSL", "CryptoTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AudiencePluginTests", dependencies: ["AudiencePlugin", "HeraldPluginTesting", "HeraldCrypto"],
             swiftSettings: swiftSettings),
         .testTarget(name: "FilePluginTests", dependencies: ["FilePlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
     ]
