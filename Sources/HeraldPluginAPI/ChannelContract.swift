@@ -35,6 +35,12 @@ public struct ChannelContract: Sendable {
     /// nil, or nil for a delivery: the channel. On a channel with `domain_rate`, the core uses the recipient
     /// domain instead, for every plugin.
     public var destination: (@Sendable (Delivery) -> String?)?
+    /// Whether a message here reaches the person (a mail, a push), so frequency caps count it and quiet hours hold
+    /// it. false for a channel that only matches people somewhere (an ad-audience sync): suppression still applies.
+    public var reachesPerson: Bool
+    /// Deliveries that may share one plugin call on a channel with `batch_linger`: the lane fills batches per
+    /// key (an audience and its action). nil: any deliveries of the channel go together.
+    public var batchKey: (@Sendable (Delivery) -> String)?
 
     public init(
         addressKind: String, address: @escaping @Sendable (_ recipient: Recipient, _ endpoint: String?) -> String? = {
@@ -43,7 +49,8 @@ public struct ChannelContract: Sendable {
         needsContent: Bool = true, header: (@Sendable (_ name: String, _ value: String) -> String?)? = nil,
         secretKeys: [String] = [], fields: [MessageField] = [],
         recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)? = nil, fanOut: FanOut? = nil,
-        destination: (@Sendable (Delivery) -> String?)? = nil
+        destination: (@Sendable (Delivery) -> String?)? = nil, reachesPerson: Bool = true,
+        batchKey: (@Sendable (Delivery) -> String)? = nil
     ) {
         self.addressKind = addressKind
         self.address = address
@@ -56,6 +63,8 @@ public struct ChannelContract: Sendable {
         self.recipient = recipient
         self.fanOut = fanOut
         self.destination = destination
+        self.reachesPerson = reachesPerson
+        self.batchKey = batchKey
     }
 }
 

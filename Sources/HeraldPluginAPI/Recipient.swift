@@ -8,10 +8,13 @@ public struct Recipient: Sendable, Equatable, Codable {
     public var phone: String?
     public var visitor: String?
     public var externalID: String?
+    /// The person's name and address parts, for channels that match people rather than reach them (an ad
+    /// audience hashes them); no channel sends to them.
+    public var profile: Profile
 
     public init(
         email: String? = nil, name: String? = nil, timezone: String? = nil, push: [PushDevice]? = nil,
-        phone: String? = nil, visitor: String? = nil, externalID: String? = nil
+        phone: String? = nil, visitor: String? = nil, externalID: String? = nil, profile: Profile = Profile()
     ) {
         self.email = email
         self.name = name
@@ -20,11 +23,80 @@ public struct Recipient: Sendable, Equatable, Codable {
         self.phone = phone
         self.visitor = visitor
         self.externalID = externalID
+        self.profile = profile
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case email, name, timezone, push, phone, visitor
         case externalID = "external_id"
+        case firstName = "first_name"
+        case lastName = "last_name"
+        case city, region
+        case postalCode = "postal_code"
+        case country
+    }
+
+    /// `to.first_name`, `last_name`, `city`, `region`, `postal_code`, `country` (ISO 3166-1 alpha-2).
+    public struct Profile: Sendable, Equatable {
+        public var firstName: String?
+        public var lastName: String?
+        public var city: String?
+        public var region: String?
+        public var postalCode: String?
+        public var country: String?
+
+        public init(
+            firstName: String? = nil, lastName: String? = nil, city: String? = nil, region: String? = nil,
+            postalCode: String? = nil, country: String? = nil
+        ) {
+            self.firstName = firstName
+            self.lastName = lastName
+            self.city = city
+            self.region = region
+            self.postalCode = postalCode
+            self.country = country
+        }
+
+        /// The parts that are set, by their `to` field name.
+        public var fields: [(name: String, value: String)] {
+            [("first_name", firstName), ("last_name", lastName), ("city", city), ("region", region),
+             ("postal_code", postalCode), ("country", country)].compactMap { name, value in value.map { (name, $0) } }
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        email = try container.decodeIfPresent(String.self, forKey: .email)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        timezone = try container.decodeIfPresent(String.self, forKey: .timezone)
+        push = try container.decodeIfPresent([PushDevice].self, forKey: .push)
+        phone = try container.decodeIfPresent(String.self, forKey: .phone)
+        visitor = try container.decodeIfPresent(String.self, forKey: .visitor)
+        externalID = try container.decodeIfPresent(String.self, forKey: .externalID)
+        profile = Profile(
+            firstName: try container.decodeIfPresent(String.self, forKey: .firstName),
+            lastName: try container.decodeIfPresent(String.self, forKey: .lastName),
+            city: try container.decodeIfPresent(String.self, forKey: .city),
+            region: try container.decodeIfPresent(String.self, forKey: .region),
+            postalCode: try container.decodeIfPresent(String.self, forKey: .postalCode),
+            country: try container.decodeIfPresent(String.self, forKey: .country))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(email, forKey: .email)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encodeIfPresent(timezone, forKey: .timezone)
+        try container.encodeIfPresent(push, forKey: .push)
+        try container.encodeIfPresent(phone, forKey: .phone)
+        try container.encodeIfPresent(visitor, forKey: .visitor)
+        try container.encodeIfPresent(externalID, forKey: .externalID)
+        try container.encodeIfPresent(profile.firstName, forKey: .firstName)
+        try container.encodeIfPresent(profile.lastName, forKey: .lastName)
+        try container.encodeIfPresent(profile.city, forKey: .city)
+        try container.encodeIfPresent(profile.region, forKey: .region)
+        try container.encodeIfPresent(profile.postalCode, forKey: .postalCode)
+        try container.encodeIfPresent(profile.country, forKey: .country)
     }
 
     /// The recipient as a JSON object, the fields that are set, as plugins put it in payloads.
@@ -35,6 +107,7 @@ public struct Recipient: Sendable, Equatable, Codable {
             ("external_id", externalID),
         ]
         for (key, value) in texts { if let value { object[key] = .string(value) } }
+        for (key, value) in profile.fields { object[key] = .string(value) }
         if let push {
             object["push"] = .array(push.map(\.jsonValue))
         }

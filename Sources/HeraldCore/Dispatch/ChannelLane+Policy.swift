@@ -83,7 +83,9 @@ extension ChannelLane {
             {
                 suppress.append(entry)
             }
-            if policy.gate.history != nil, message.category == .marketing, let identity = message.to.identity {
+            if policy.gate.history != nil, message.category == .marketing, policy.gate.contract.reachesPerson,
+                let identity = message.to.identity
+            {
                 let delivered = if case .delivered = outcome { true } else { false }
                 settled.append((message.id, identity, channel.name, delivered))
             }
@@ -95,7 +97,7 @@ extension ChannelLane {
     /// Messages that passed the policy but are not sent (held by their domain's rate, or cut off by shutdown) free
     /// their cap places.
     func release(_ held: [Message], policy: LanePolicy) {
-        guard let history = policy.gate.history else { return }
+        guard let history = policy.gate.history, policy.gate.contract.reachesPerson else { return }
         history.settle(
             held.compactMap { message in message.to.identity.map { (message.id, $0, channel.name, false) } },
             now: shared.time.now())

@@ -136,7 +136,11 @@ public struct MessageDecoder: Sendable {
         var recipient = Recipient(
             email: try fields.string(.email), name: try fields.string(.name), timezone: try fields.string(.timezone),
             phone: try fields.string(.phone), visitor: try fields.string(.visitor),
-            externalID: try fields.string(.externalID))
+            externalID: try fields.string(.externalID),
+            profile: Recipient.Profile(
+                firstName: try fields.string(.firstName), lastName: try fields.string(.lastName),
+                city: try fields.string(.city), region: try fields.string(.region),
+                postalCode: try fields.string(.postalCode), country: try fields.string(.country)))
         if let devices = fields.raw(.push) {
             guard case .array(let items) = devices else {
                 throw IntakeError(.wrongType, field: "to.push", "must be an array of devices: {platform, token} or {platform, endpoint, keys}")

@@ -65,6 +65,12 @@ enum MessageRules {
         try checkLine("to.phone", recipient.phone)
         try checkLine("to.visitor", recipient.visitor)
         try checkLine("to.external_id", recipient.externalID)
+        for (name, value) in recipient.profile.fields { try checkLine("to.\(name)", value) }
+        if let country = recipient.profile.country,
+            !(country.utf8.count == 2 && country.utf8.allSatisfy { (0x41...0x5A).contains($0 & 0xDF) })
+        {
+            throw IntakeError(.badValue, field: "to.country", "must be an ISO 3166-1 alpha-2 code such as MY or DE")
+        }
         for (index, device) in (recipient.push ?? []).enumerated() {
             let parts = [("token", device.token), ("endpoint", device.endpoint)]
                 + (device.keys ?? [:]).sorted { $0.key < $1.key }.map { ("keys.\($0.key)", Optional($0.value)) }

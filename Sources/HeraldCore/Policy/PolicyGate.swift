@@ -54,7 +54,8 @@ struct PolicyGate: Sendable {
         var verdicts: [Verdict] = []
         var capCandidates: [(index: Int, id: String, identity: String)] = []
         for (index, (message, check)) in zip(messages, checks).enumerated() {
-            let marketing = message.category == .marketing
+            // Caps and quiet hours are about what reaches a person; an audience sync reaches nobody.
+            let marketing = message.category == .marketing && contract.reachesPerson
             if case .suppressed(let entry) = check {
                 verdicts.append(.suppressed(entry))
             } else if marketing, let until = quietHours?(now, message.to.timezone) {
