@@ -12,6 +12,7 @@ public enum ConfigLoader {
     static let channelCoreKeys: Set<String> = [
         "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause", "domain_rate", "default_domain_rate",
         "fallback", "fallback_after", "adaptive_concurrency", "dead_after", "fallback_after_down",
+        "batch_linger",
     ]
 
     /// `credentialsDirectory` is where bare `*_file` names of the core's own secrets resolve (systemd credentials).
@@ -161,6 +162,10 @@ public enum ConfigLoader {
             if values["fallback_after_down"] != nil {
                 bound.fallbackAfterDown = try core.duration(
                     "fallback_after_down", default: .seconds(300), in: .seconds(1)...(.seconds(7 * 86_400)))
+            }
+            if values["batch_linger"] != nil {
+                bound.batchLinger = try core.duration(
+                    "batch_linger", default: .seconds(1), in: .milliseconds(10)...(.seconds(3600)))
             }
             for key in channelCoreKeys { values[key] = nil }
             bound.domainRates = domainRates

@@ -57,6 +57,10 @@ public struct HeraldConfig: Sendable {
         /// `fallback_after_down`, 1s…7d: a message whose destination has been down this long moves along its
         /// fallback route; nil (absent): it waits for the destination, however long (until max_age/expires_at).
         public var fallbackAfterDown: Duration?
+        /// `batch_linger`, 10ms…1h: the lane waits up to this long to fill a batch of `batch` deliveries (per the
+        /// plugin's batch key) before it calls the plugin; `batch` is then not bounded by `concurrency`, which
+        /// counts plugin calls in flight. nil (absent): batches go as soon as they are claimed.
+        public var batchLinger: Duration?
     }
 
     public var file: String

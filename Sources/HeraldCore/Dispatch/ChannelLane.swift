@@ -7,6 +7,9 @@ import Synchronization
 /// recipient domain), hands batches to the plugin and passes each outcome through `OutcomeDecision` (or a fallback
 /// route) to the recorder. Throttling holds the lane until the hint passes; a credentials error pauses it (DESIGN §6).
 final class ChannelLane: Sendable {
+    /// A claimed message ready for its plugin: the delivery, its queue row and the decoded message.
+    typealias Prepared = (delivery: Delivery, row: QueueRow, message: Message)
+
     struct Shared: Sendable {
         var store: QueueStore
         var recorder: Recorder
@@ -22,13 +25,15 @@ final class ChannelLane: Sendable {
     private let preparer: DeliveryPreparer
     let report: OutcomeReport
     let peerText: PeerText
-    private let inflight = Atomic<Int>(0)
+    let inflight = Atomic<Int>(0)
+    /// Plugin calls in flight on a channel with `batch_linger` (its `concurrency` counts these).
+    let callsInFlight = Atomic<Int>(0)
     private let domains: DomainLimiter?
     let policy: LanePolicy?
     /// AIMD over the configured concurrency (`adaptive_concurrency = true`); nil: the configured value holds.
     let adaptive: AdaptiveConcurrency?
     /// Until when (ms) the lane sends nothing: after a throttle or a credentials error.
-    private let holdUntil = Atomic<Int64>(0)
+    let holdUntil = Atomic<Int64>(0)
     /// Which of the lane's destinations are down (`ChannelLane+Destinations.swift`).
     let health: Mutex<DestinationHealth>
     /// Per-domain rates are configured, so each recipient domain is a destination of its own.
@@ -57,6 +62,9 @@ final class ChannelLane: Sendable {
 
     /// Runs until `stopping` is set, then waits for in-flight batches up to `drain`, then cancels them.
     func run(stopping: StopFlag, drain: Duration) async {
+        if let linger = channel.batchLinger {
+            return await runLingering(stopping: stopping, drain: drain, linger: linger)
+        }
         if channel.paused {
             shared.logger.notice("channel \(channel.name) is paused in the config: accepting, not sending")
         }
@@ -135,9 +143,15 @@ final class ChannelLane: Sendable {
     }
 
     private func send(_ rows: [QueueRow]) async {
-        let now = shared.time.now()
+        let (prepared, results) = screen(rows, now: shared.time.now())
+        await send(screened: prepared, results: results)
+    }
+
+    /// Renders claimed rows and applies the sending policy: what may be sent, and the results of the others
+    /// (expired, unsendable, suppressed, held by quiet hours or a cap).
+    func screen(_ rows: [QueueRow], now: Int64) -> (prepared: [Prepared], results: [Recorder.Result]) {
         var results: [Recorder.Result] = []
-        var prepared: [(Delivery, QueueRow, Message)] = []
+        var prepared: [Prepared] = []
         for row in rows {
             switch preparer.prepare(row, now: now) {
             case .ready(let delivery, let row, let message): prepared.append((delivery, row, message))
@@ -153,6 +167,14 @@ final class ChannelLane: Sendable {
         if let policy, !prepared.isEmpty {
             prepared = applyPolicy(policy, to: prepared, now: now, results: &results)
         }
+        return (prepared, results)
+    }
+
+    /// Sends screened deliveries (spending domain rates, skipping down destinations) in one plugin call, and
+    /// records every outcome, with `results` of the screening.
+    func send(screened prepared: [Prepared], results: [Recorder.Result]) async {
+        let now = shared.time.now()
+        var results = results
         var ready: [(Delivery, QueueRow, Message)] = []
         var overBudget: [(id: String, until: Int64)] = []
         var held: [Message] = []

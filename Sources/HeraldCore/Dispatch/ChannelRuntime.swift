@@ -23,6 +23,8 @@ public struct ChannelRuntime: Sendable {
     public var deadAfter: Int?
     /// `fallback_after_down`; nil: messages wait for a down destination.
     public var fallbackAfterDown: Duration?
+    /// `batch_linger`: batches fill for up to this long; `concurrency` then counts plugin calls, not deliveries.
+    public var batchLinger: Duration?
 
     /// Deliveries in flight when the config does not say.
     public static let defaultConcurrency = 64
@@ -34,8 +36,11 @@ public struct ChannelRuntime: Sendable {
         self.plugin = plugin
         contract = type(of: plugin).contract(for: config.pluginConfig)
         concurrency = max(1, min(config.concurrency ?? limits.defaultConcurrency ?? Self.defaultConcurrency, limits.maxConcurrency))
-        // A batch never exceeds the deliveries allowed in flight.
-        batch = max(1, min(config.batch ?? limits.maxBatch, limits.maxBatch, concurrency))
+        batchLinger = config.batchLinger
+        // A batch never exceeds the deliveries allowed in flight, unless batches linger: then `concurrency`
+        // counts plugin calls, and a call may carry a whole batch.
+        let batchCeiling = config.batchLinger == nil ? min(limits.maxBatch, concurrency) : limits.maxBatch
+        batch = max(1, min(config.batch ?? limits.maxBatch, batchCeiling))
         rate = config.rate?.perSecond ?? limits.defaultRate
         paused = config.paused
         credentialsPause = config.credentialsPause

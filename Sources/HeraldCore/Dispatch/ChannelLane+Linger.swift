@@ -1,0 +1,90 @@
+import HeraldPluginAPI
+
+/// The lane of a channel with `batch_linger` (an ad-audience sync): claimed messages are screened at once and
+/// wait in a `LingerBuffer` per the plugin's batch key until a batch of `batch` is full or has waited the linger;
+/// `concurrency` counts plugin calls in flight. Rows stay in flight in the queue while they wait, and a stopping
+/// lane hands them back, so nothing is lost and nothing sent twice beyond the calls in flight.
+extension ChannelLane {
+    func runLingering(stopping: StopFlag, drain: Duration, linger: Duration) async {
+        var buffer = LingerBuffer<Prepared>(batch: channel.batch, linger: linger.milliseconds)
+        var bucket = channel.rate.map { TokenBucket(rate: $0) }
+        let key = channel.contract.batchKey
+        // Enough waiting to fill every call slot once more, so a freed slot always finds a batch.
+        let room = { self.channel.batch * (self.concurrencyLimit + 1) }
+        await withDiscardingTaskGroup { group in
+            while !stopping.isSet, !Task.isCancelled {
+                if channel.paused {
+                    await doorbell.wait(timeout: nil)
+                    continue
+                }
+                var now = shared.time.now()
+                let hold = holdUntil.load(ordering: .relaxed)
+                if hold > now {
+                    await doorbell.wait(timeout: .milliseconds(hold - now))
+                    continue
+                }
+                let free = concurrencyLimit - callsInFlight.load(ordering: .relaxed)
+                for batch in buffer.take(now: now, limit: max(0, free)) {
+                    if var limiter = bucket {
+                        let wait = limiter.take(batch.count)
+                        bucket = limiter
+                        if wait > .zero { try? await Task.sleep(for: wait) }
+                    }
+                    callsInFlight.add(1, ordering: .relaxed)
+                    group.addTask {
+                        await self.send(screened: batch, results: [])
+                        self.callsInFlight.subtract(1, ordering: .relaxed)
+                        self.inflight.subtract(batch.count, ordering: .relaxed)
+                        self.doorbell.ring()
+                    }
+                }
+                var claimed = 0
+                let space = room() - buffer.count
+                if space > 0 {
+                    do {
+                        let rows = try shared.store.claim(channel: channel.name, limit: min(space, 10_000), now: now)
+                        claimed = rows.count
+                        if !rows.isEmpty {
+                            inflight.add(rows.count, ordering: .relaxed)
+                            now = shared.time.now()
+                            let (prepared, results) = screen(rows, now: now)
+                            for item in prepared { buffer.add(item, key: key?(item.delivery) ?? "", now: now) }
+                            if !results.isEmpty { _ = shared.recorder.submit(results) }
+                            inflight.subtract(results.count, ordering: .relaxed)
+                        }
+                    } catch {
+                        shared.logger.error("channel \(channel.name): cannot claim messages: \(error)")
+                    }
+                }
+                if claimed > 0 { continue }
+                let deadline = buffer.nextDeadline
+                let due = buffer.count == 0 ? ((try? shared.store.nextDue(channel: channel.name)) ?? nil) : nil
+                let until = [deadline, due].compactMap { $0 }.min()
+                let wait = until.map { Duration.milliseconds(max(1, $0 - now)) } ?? .seconds(30)
+                await doorbell.wait(timeout: min(wait, .seconds(30)))
+            }
+            handBack(buffer.drainAll())
+            let deadline = ContinuousClock.now + drain
+            while callsInFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
+                await doorbell.wait(timeout: .milliseconds(100))
+            }
+            if callsInFlight.load(ordering: .relaxed) > 0 {
+                shared.logger.warning("channel \(channel.name): drain timeout; \(inFlight) deliveries go back to the queue")
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Messages that waited for a batch when the lane stopped go back to the queue, due at once, attempt unspent.
+    private func handBack(_ items: [Prepared]) {
+        guard !items.isEmpty else { return }
+        inflight.subtract(items.count, ordering: .relaxed)
+        if let policy { release(items.map(\.message), policy: policy) }
+        do {
+            try shared.store.release(ids: items.map(\.row.id), dueAt: shared.time.now())
+        } catch {
+            // They stay in flight until the next start requeues them: delayed, not lost.
+            shared.logger.error("channel \(channel.name): cannot hand waiting messages back: \(error)")
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// Deliveries waiting to fill a batch on a channel with `batch_linger`, grouped by the plugin's batch key. A group
+/// goes as soon as it holds `batch` items, or once its oldest item has waited `linger`; until then its rows stay
+/// in flight in the queue, so a crash loses nothing (the next start requeues them).
+struct LingerBuffer<Item> {
+    private struct Group {
+        var items: [Item]
+        /// When the oldest item joined (ms).
+        var since: Int64
+    }
+
+    let batch: Int
+    let linger: Int64
+    private var groups: [String: Group] = [:]
+    /// Keys in the order their groups formed, so the oldest group goes first.
+    private var order: [String] = []
+    private(set) var count = 0
+
+    init(batch: Int, linger: Int64) {
+        self.batch = max(1, batch)
+        self.linger = linger
+    }
+
+    mutating func add(_ item: Item, key: String, now: Int64) {
+        if groups[key] == nil {
+            groups[key] = Group(items: [], since: now)
+            order.append(key)
+        }
+        groups[key]?.items.append(item)
+        count += 1
+    }
+
+    /// Up to `limit` batches that may go now: full ones first, then groups whose oldest item has lingered long
+    /// enough (all of them when `flush`), oldest group first. A batch never holds two keys.
+    mutating func take(now: Int64, limit: Int, flush: Bool = false) -> [[Item]] {
+        var out: [[Item]] = []
+        for key in order where out.count < limit {
+            while out.count < limit, let group = groups[key], group.items.count >= batch {
+                out.append(Array(group.items.prefix(batch)))
+                groups[key]?.items.removeFirst(batch)
+                count -= batch
+            }
+        }
+        for key in order where out.count < limit {
+            guard let group = groups[key], !group.items.isEmpty, flush || group.since + linger <= now else { continue }
+            out.append(group.items)
+            groups[key]?.items = []
+            count -= group.items.count
+        }
+        for key in order where groups[key]?.items.isEmpty ?? true { groups[key] = nil }
+        order.removeAll { groups[$0] == nil }
+        // The rest of a group that sent full batches keeps the group's deadline: no item waits beyond `linger`.
+        return out
+    }
+
+    /// When the oldest waiting group is due; nil when nothing waits.
+    var nextDeadline: Int64? {
+        order.compactMap { groups[$0].map { $0.since + linger } }.min()
+    }
+
+    /// Everything waiting, emptied: for a stopping lane to hand back to the queue.
+    mutating func drainAll() -> [Item] {
+        let items = order.flatMap { groups[$0]?.items ?? [] }
+        groups = [:]
+        order = []
+        count = 0
+        return items
+    }
+}
