@@ -83,7 +83,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "AudiencePlugin",
-            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
+            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto", .product(name: "Logging", package: "swift-log")],
             path: "Plugins/Audience", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(

@@ -1,0 +1,28 @@
+import HeraldPluginAPI
+
+/// What the `audience` channel declares to the core: it matches people (email, phone or external id) rather
+/// than reaching them, so caps and quiet hours skip it; it needs no content; it owns the message's `audience`
+/// object (a name the channel maps, an action); and its batches group by audience and action.
+enum AudienceContract {
+    static let addressKind = "audience"
+
+    static func contract(names: Set<String>) -> ChannelContract {
+        ChannelContract(
+            addressKind: addressKind, address: { recipient, _ in recipient.externalID ?? recipient.email ?? recipient.phone },
+            recipientFields: [.email, .phone, .externalID], needsContent: false, secretKeys: ["access_token", "secret"],
+            fields: [AudienceRequest.field(names: names)], reachesPerson: false,
+            batchKey: { delivery in batchKey(delivery) })
+    }
+
+    /// `name/action`, from the validated field; "" for a delivery without one (it fails in the plugin).
+    static func batchKey(_ delivery: Delivery) -> String {
+        guard case .object(let object)? = delivery.fields["audience"] else { return "" }
+        return (object["name"]?.stringValue ?? "") + "/" + (object["action"]?.stringValue ?? "")
+    }
+
+    /// The names a channel's config maps; none when the key is missing or wrong (the plugin's init then refuses
+    /// the config with the key named).
+    static func names(_ config: PluginConfig) -> Set<String> {
+        Set(((try? config.stringTable("audiences")) ?? [:]).keys)
+    }
+}

@@ -1,0 +1,103 @@
+import HeraldCrypto
+import HeraldPluginAPI
+import HeraldTransport
+import Logging
+
+/// The `audience` channel: messages add people to, or remove them from, an ad platform's audience, their
+/// identifiers normalized and hashed by the provider's rules before they leave the machine. A plugin call holds
+/// one audience and action (the contract's batch key); the plugin splits it into requests by `max_rows` and
+/// `max_body`, and each member's outcome comes from its request's reply.
+public struct AudiencePlugin: ChannelPlugin {
+    public static let name = "audience"
+    let config: AudienceConfig
+    private let normalizer: AudienceNormalizer
+    private let send: @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+    private let logger: Logger
+
+    public static var contract: ChannelContract { AudienceContract.contract(names: []) }
+
+    public static func contract(for config: PluginConfig) -> ChannelContract {
+        AudienceContract.contract(names: AudienceContract.names(config))
+    }
+
+    /// A call is one batch of up to 10,000 members (`batch`, filled by `batch_linger`); two calls at a time.
+    public var limits: PluginLimits { PluginLimits(maxBatch: 10_000, maxConcurrency: 16, defaultConcurrency: 2) }
+
+    public init(config: PluginConfig, context: PluginContext) throws {
+        try self.init(config: config, context: context, send: { await HTTPClient.shared.send($0) })
+    }
+
+    init(
+        config: PluginConfig, context: PluginContext,
+        send: @escaping @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+    ) throws {
+        let parsed = try AudienceConfig(config, context: context)
+        self.config = parsed
+        normalizer = AudienceNormalizer(provider: parsed.provider, defaultCountry: parsed.defaultCountry)
+        self.send = send
+        logger = context.logger
+    }
+
+    public func deliver(_ batch: [Delivery]) async -> [Outcome] {
+        var outcomes = [Outcome?](repeating: nil, count: batch.count)
+        var groups: [String: (request: AudienceRequest, audienceID: String, members: [AudienceMember])] = [:]
+        let names = Set(config.audiences.keys)
+        for (index, delivery) in batch.enumerated() {
+            guard let field = delivery.fields["audience"], case .success(let request) = AudienceRequest.parse(field, names: names),
+                let audienceID = config.audiences[request.name]
+            else {
+                outcomes[index] = .permanent(reply: Reply(code: "audience", text: "no valid audience object for this channel"))
+                continue
+            }
+            let identity = normalizer.normalize(AudienceMember.identity(of: delivery.recipient))
+            guard identity.hasIdentifier else {
+                outcomes[index] = .permanent(
+                    reply: Reply(code: "no_identifier", text: "no email, phone or external id left after normalization"))
+                continue
+            }
+            let key = request.name + "/" + request.action.rawValue
+            groups[key, default: (request, audienceID, [])].members.append(AudienceMember(index: index, id: delivery.id, identity: identity))
+        }
+        var requests: [HTTPRequest] = []
+        var chunks: [[AudienceMember]] = []
+        let now = Clock.nowMillis()
+        for key in groups.keys.sorted() {
+            guard let group = groups[key] else { continue }
+            for chunk in split(group.members) {
+                requests.append(build(chunk, audienceID: group.audienceID, action: group.request.action, now: now))
+                chunks.append(chunk)
+            }
+        }
+        let answers = await send(requests)
+        for (chunk, answer) in zip(chunks, answers) {
+            for (member, outcome) in zip(chunk, classify(answer, chunk)) { outcomes[member.index] = outcome }
+        }
+        return outcomes.map { $0 ?? .transient(reply: Reply(code: "cancelled", text: "not sent"), retryAfter: nil) }
+    }
+
+    private func split(_ members: [AudienceMember]) -> [[AudienceMember]] {
+        switch config.provider {
+        case .meta:
+            AudienceChunker.chunks(members, maxRows: config.maxRows, maxBody: config.maxBody, overhead: MetaRequest.overhead, size: MetaRequest.size)
+        case .generic, .google:
+            AudienceChunker.chunks(
+                members, maxRows: config.maxRows, maxBody: config.maxBody, overhead: GenericRequest.overhead, size: GenericRequest.size)
+        }
+    }
+
+    private func build(_ members: [AudienceMember], audienceID: String, action: AudienceRequest.Action, now: Int64) -> HTTPRequest {
+        if let meta = config.meta {
+            return MetaRequest.build(members, audienceID: audienceID, action: action, config: config, meta: meta)
+        }
+        return GenericRequest.build(members, audienceID: audienceID, action: action, config: config, key: config.generic?.key, now: now)
+    }
+
+    private func classify(_ answer: Result<HTTPResponse, TransportError>, _ members: [AudienceMember]) -> [Outcome] {
+        guard config.meta != nil else { return GenericClassifier.classify(answer, members: members) }
+        let verdict = MetaClassifier.classify(answer, members: members)
+        if verdict.invalidCount > 0 {
+            logger.warning("audience: Meta counted \(verdict.invalidCount) invalid of \(members.count) rows in one request")
+        }
+        return verdict.outcomes
+    }
+}
