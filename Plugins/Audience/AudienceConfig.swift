@@ -5,8 +5,8 @@ import HeraldPluginAPI
 /// platform; `audiences` maps the names messages use to the platform's audience ids.
 struct AudienceConfig: Sendable {
     static let keys: Set<String> = [
-        "provider", "audiences", "default_country", "consent", "max_rows", "max_body", "timeout", "connect_timeout",
-        "ca_file", "url", "version", "access_token", "access_token_file", "secret", "secret_file", "remove_on_suppress",
+        "provider", "audiences", "default_country", "max_rows", "max_body", "timeout", "connect_timeout",
+        "ca_file", "url", "version", "access_token", "access_token_file", "secret", "secret_file",
     ]
 
     var provider: AudienceProvider
@@ -42,8 +42,8 @@ struct AudienceConfig: Sendable {
         provider = try Self.provider(config)
         audiences = try Self.audiences(config)
         if let country = try config.string("default_country") {
-            guard country.utf8.count == 2, country.utf8.allSatisfy({ (0x41...0x5A).contains($0 & 0xDF) }) else {
-                throw config.error("default_country", "\"\(country)\" is not an ISO 3166-1 alpha-2 code such as MY")
+            guard country.utf8.count == 2, CountryCallingCodes.plan(for: country.uppercased()) != nil else {
+                throw config.error("default_country", "\"\(country)\" is not an ISO 3166-1 alpha-2 code with a calling code, such as MY")
             }
             defaultCountry = country.uppercased()
         }
