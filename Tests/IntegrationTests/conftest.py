@@ -89,3 +89,27 @@ def make_push_peer(tmp_path):
 def push_peer(make_push_peer):
     """One PushPeer with default options."""
     return make_push_peer()
+
+
+@pytest.fixture
+def make_audience_peer(tmp_path):
+    """make_audience_peer(tls=True, meta_max_rows=10000, meta_max_body=65536, google_token_lifetime=3599, …) ->
+    AudiencePeer (peers/audience_server.py listening, with its CA and credentials); every peer is stopped at
+    teardown."""
+    from audience_harness import AudiencePeer  # imported here: only audience tests need pyjwt and standardwebhooks
+    peers = []
+
+    def factory(**options):
+        peer = AudiencePeer(tmp_path / f"audience{len(peers)}", **options)
+        peers.append(peer)
+        return peer
+
+    yield factory
+    for peer in peers:
+        peer.stop()
+
+
+@pytest.fixture
+def audience_peer(make_audience_peer):
+    """One AudiencePeer with default options (TLS on)."""
+    return make_audience_peer()
