@@ -16,7 +16,7 @@ struct AudienceRequest: Sendable, Equatable {
 
     /// The field's declaration for a channel whose audiences are `names`.
     static func field(names: Set<String>) -> MessageField {
-        MessageField(name: "audience") { value in
+        MessageField(name: "audience", required: true) { value in
             switch parse(value, names: names) {
             case .success: nil
             case .failure(let problem): (problem.path, problem.reason)

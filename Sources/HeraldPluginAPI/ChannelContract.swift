@@ -124,10 +124,16 @@ public enum RecipientField: String, Sendable, CaseIterable {
 /// that says what a good value looks like.
 public struct MessageField: Sendable {
     public var name: String
+    /// A message for a channel on its route must carry the field (an audience sync without `audience` says
+    /// nothing); intake rejects one without it, naming the field.
+    public var required: Bool
     public var validate: @Sendable (JSONValue) -> (path: String, reason: String)?
 
-    public init(name: String, validate: @escaping @Sendable (JSONValue) -> (path: String, reason: String)?) {
+    public init(
+        name: String, required: Bool = false, validate: @escaping @Sendable (JSONValue) -> (path: String, reason: String)?
+    ) {
         self.name = name
+        self.required = required
         self.validate = validate
     }
 }

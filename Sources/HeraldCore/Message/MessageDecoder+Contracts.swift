@@ -9,6 +9,11 @@ extension MessageDecoder {
     func checkPluginFields(_ extras: [String: JSONValue], route: [(String, ChannelContract)]) throws(IntakeError)
         -> [String: JSONValue]
     {
+        for (channel, contract) in route {
+            for field in contract.fields where field.required && extras[field.name] == nil {
+                throw IntakeError(.missingField, field: field.name, "channel \(channel) needs this field")
+            }
+        }
         guard !extras.isEmpty else { return [:] }
         for name in extras.keys.sorted() {
             guard let value = extras[name] else { continue }

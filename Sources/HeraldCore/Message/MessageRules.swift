@@ -93,7 +93,11 @@ enum MessageRules {
             bytes.allSatisfy { $0 < 0x80 } ? isASCIIAddress(bytes) : isAddress(email)
         }
         guard isValid else {
-            throw IntakeError(.badValue, field: "to.email", "\"\(email.debugSafe)\" is not an address like ana@example.com")
+            // The value is not quoted: the reason reaches the delivery log and journald, where no address may
+            // appear in clear (the rejected file beside it keeps the message as it came).
+            throw IntakeError(
+                .badValue, field: "to.email",
+                "is not an address like ana@example.com: one @ between a local part and a domain, no spaces, brackets or control characters")
         }
     }
 

@@ -79,6 +79,14 @@ final class MessageRulesTests: XCTestCase {
         }
     }
 
+    func testARefusedAddressIsNotQuotedInTheReason() {
+        XCTAssertThrowsError(try MessageRules.checkEmail(" Ana.Lee@Example.com")) { error in
+            let intake = error as? IntakeError
+            XCTAssertEqual(intake?.field, "to.email")
+            XCTAssertFalse(intake.map { "\($0)".contains("Ana.Lee") } ?? true, "the address in clear: \(String(describing: intake))")
+        }
+    }
+
     /// `NameTable` compares lengths before text, which is exact only for names no other text is equivalent to.
     func testFieldNamesAreLowercaseASCII() {
         func check<Name: FieldName>(_ type: Name.Type) {
