@@ -113,7 +113,7 @@ def test_a_hundred_thousand_adds_go_in_few_full_requests(make_daemon, make_audie
     """100,000 adds to 3 audiences with the default limits (10,000 rows, 60 KB): at most 125 requests, each at
     least 90% full of its byte or row limit except the last of each audience."""
     peer = make_audience_peer()
-    daemon = make_daemon([meta_channel(peer, batch_linger="2s")], recipients="masked",
+    daemon = make_daemon([meta_channel(peer, batch_linger="30s")], recipients="masked",
                          intake={"batch": 5000}).start()
     audiences = ["cart", "loyal", "lapsed"]
     count = 100_000

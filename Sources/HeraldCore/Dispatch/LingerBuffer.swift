@@ -3,9 +3,10 @@
 /// in flight in the queue, so a crash loses nothing (the next start requeues them).
 struct LingerBuffer<Item> {
     private struct Group {
-        var items: [Item]
-        /// When the oldest item joined (ms).
-        var since: Int64
+        var items: [Item] = []
+        /// When each item joined (ms), in order: the first is the oldest still waiting.
+        var joined: [Int64] = []
+        var since: Int64? { joined.first }
     }
 
     let batch: Int
@@ -22,10 +23,11 @@ struct LingerBuffer<Item> {
 
     mutating func add(_ item: Item, key: String, now: Int64) {
         if groups[key] == nil {
-            groups[key] = Group(items: [], since: now)
+            groups[key] = Group()
             order.append(key)
         }
         groups[key]?.items.append(item)
+        groups[key]?.joined.append(now)
         count += 1
     }
 
@@ -37,24 +39,26 @@ struct LingerBuffer<Item> {
             while out.count < limit, let group = groups[key], group.items.count >= batch {
                 out.append(Array(group.items.prefix(batch)))
                 groups[key]?.items.removeFirst(batch)
+                groups[key]?.joined.removeFirst(batch)
                 count -= batch
             }
         }
         for key in order where out.count < limit {
-            guard let group = groups[key], !group.items.isEmpty, flush || group.since + linger <= now else { continue }
+            guard let group = groups[key], let since = group.since, flush || since + linger <= now else { continue }
             out.append(group.items)
-            groups[key]?.items = []
+            groups[key] = Group()
             count -= group.items.count
         }
         for key in order where groups[key]?.items.isEmpty ?? true { groups[key] = nil }
         order.removeAll { groups[$0] == nil }
-        // The rest of a group that sent full batches keeps the group's deadline: no item waits beyond `linger`.
+        // What is left of a group that sent full batches waits from its own oldest item on: a tail that joined
+        // just now is not sent short at the deadline of the items that already left.
         return out
     }
 
     /// When the oldest waiting group is due; nil when nothing waits.
     var nextDeadline: Int64? {
-        order.compactMap { groups[$0].map { $0.since + linger } }.min()
+        order.compactMap { groups[$0]?.since.map { $0 + linger } }.min()
     }
 
     /// Everything waiting, emptied: for a stopping lane to hand back to the queue.

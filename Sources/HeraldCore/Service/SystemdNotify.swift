@@ -1,7 +1,9 @@
 import Foundation
 
 /// sd_notify(3) without libsystemd: one datagram to `$NOTIFY_SOCKET` per state change (READY=1, STATUS=…,
-/// WATCHDOG=1, STOPPING=1). A no-op when the variable is unset, as under `make run`.
+/// WATCHDOG=1, STOPPING=1). A no-op when the variable is unset, as under `make run`. Never blocks the daemon on a
+/// listener that stopped reading (its queue full): a STATUS line is dropped at once, any other state is tried
+/// for up to a second, then dropped.
 public struct SystemdNotify: Sendable {
     public let socketPath: String?
 
@@ -33,11 +35,19 @@ public struct SystemdNotify: Sendable {
         }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + pathBytes.count)
         let payload = Array(state.utf8)
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), socketAddress, length) }
+        let tries = state.hasPrefix("STATUS=") ? 1 : 100
+        for _ in 0..<tries {
+            let sent = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                    payload.withUnsafeBytes {
+                        sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), socketAddress, length)
+                    }
+                }
             }
+            if sent == payload.count { return true }
+            guard sent < 0, errno == EAGAIN || errno == EWOULDBLOCK, tries > 1 else { return false }
+            usleep(10_000)
         }
-        return sent == payload.count
+        return false
     }
 }
