@@ -16,6 +16,8 @@ Everything runs in one temp dir (removed at the end, even on error or Ctrl-C), w
            (--batch, default 100,000) while the daemon runs: intake rate (time spent ingesting, from the first
            rename of a batch to its last "accepted" line), peak RSS (VmHWM), CPU used over 10 s of idling once
            the daemon has settled, the size of the state directory, and a restart to READY=1 with the full queue.
+  audience A adds (default 200,000) end to end through the generic provider (signed JSON batches of 10,000,
+           filled by batch_linger) to the integration tests' ad-platform mock: members/s, CPU per member.
   push     P APNs deliveries (default 50,000) end to end to a loopback nghttpd over HTTP/2 with TLS from a private
            CA (--echo-upload answers 200), beside h2load -c 4 -m 100 against the same server: msgs/s, CPU per
            message, peak RSS.
@@ -45,6 +47,7 @@ from benchlib.herald import snapshot_binary
 from benchlib.measure import load_average
 from benchlib.phase_peers import phase_peers
 from benchlib.phase_policy import phase_policy
+from benchlib.phase_audience import phase_audience
 from benchlib.phase_push import phase_push
 from benchlib.phase_queue import phase_queue
 from benchlib.phase_ledger import phase_ledger
@@ -59,11 +62,12 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20_000, help="webhook phase size (default 20,000)")
     parser.add_argument("--push", type=int, default=50_000, help="push phase size (default 50,000)")
+    parser.add_argument("--audience", type=int, default=200_000, help="audience phase size (default 200,000)")
     parser.add_argument("--queue", type=int, default=1_000_000, help="queue phase size (default 1,000,000)")
     parser.add_argument("--retention", type=int, default=1_000_000, help="retention phase size (default 1,000,000)")
     parser.add_argument("--retention-rate", type=int, default=1_000, help="retention phase feed, msgs/s (default 1,000)")
     parser.add_argument("--batch", type=int, default=100_000, help="files per rename batch in the queue phase")
-    parser.add_argument("--only", choices=["webhook", "smtp", "push", "policy", "queue", "ledger", "retention"], help="run one phase (plus the peers)")
+    parser.add_argument("--only", choices=["webhook", "smtp", "push", "audience", "policy", "queue", "ledger", "retention"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
     parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE), the backlog drain (FILE.backlog), the smtp run (FILE.smtp) and "
@@ -89,8 +93,8 @@ def main():
     args.herald = snapshot_binary(args.herald, workdir)
     try:
         phase_peers(workdir, args, results, cleanup)
-        for name, phase in (("webhook", phase_webhook), ("smtp", phase_smtp), ("push", phase_push), ("policy", phase_policy),
-                            ("queue", phase_queue), ("ledger", phase_ledger), ("retention", phase_retention)):
+        for name, phase in (("webhook", phase_webhook), ("smtp", phase_smtp), ("push", phase_push),
+                            ("audience", phase_audience), ("policy", phase_policy), ("queue", phase_queue), ("ledger", phase_ledger), ("retention", phase_retention)):
             # The retention phase paces a million messages over ~17 minutes: asked for by name only.
             if args.only == name or (args.only is None and name != "retention"):
                 try:

@@ -11,3 +11,6 @@ PEER_FS_C = 25_300  # files/s, rename + read + unlink, C loop on ext4 (BENCHMARK
 PEER_WRK_DOC = 66_700  # req/s, wrk -> nginx (BENCHMARKS.md)
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 POLL = 0.01  # seconds between looks at the delivery log
+
+# Audience sync through the generic provider, end to end (issue 10).
+TARGET_AUDIENCE = 50_000

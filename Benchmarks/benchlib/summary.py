@@ -6,6 +6,7 @@ from benchlib.settings import (
     PEER_FS_C,
     PEER_SMTP_DOC,
     PEER_WRK_DOC,
+    TARGET_AUDIENCE,
     TARGET_INTAKE,
     TARGET_QUEUE_RSS_MB,
     TARGET_PUSH,
@@ -48,6 +49,12 @@ def summary(results):
         row("push daemon CPU per message (µs)", f"{results.get('push_cpu_us', 0):.0f}", "")
         row("push peak RSS (MB)", f"{results.get('push_rss', 0):.1f}", "")
         row("peer: h2load -> nghttpd (req/s)", fmt_rate(wire), "")
+    if "audience" in results:
+        rate = results.get("audience")
+        row("audience: adds via generic (members/s)", fmt_rate(rate), f">= {TARGET_AUDIENCE:,}",
+            check(rate, lambda v: v >= TARGET_AUDIENCE))
+        row("audience daemon CPU per member (µs)", f"{results.get('audience_cpu_us', 0):.0f}", "")
+        row("audience peak RSS (MB)", f"{results.get('audience_rss', 0):.1f}", "")
     if "policy_on" in results:
         off, on = results["policy_off"], results["policy_on"]
         cost = f"{100 * (off - on) / off:.0f}% slower" if off else ""

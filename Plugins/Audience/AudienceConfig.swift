@@ -34,8 +34,9 @@ struct AudienceConfig: Sendable {
 
     static let defaultURLs: [AudienceProvider: String] = [.meta: "https://graph.facebook.com"]
     /// Meta documents 10,000 rows per request; in practice bodies over about 65 KB fail, so 60 KB by default.
+    /// A generic receiver is ours: a whole batch of 10,000 members (~2 MB) fits its default.
     static let defaultMaxRows = 10_000
-    static let defaultMaxBody = 60 * 1024
+    static let defaultMaxBody: [AudienceProvider: Int] = [.meta: 60 * 1024, .google: 8 * 1024 * 1024, .generic: 8 * 1024 * 1024]
 
     init(_ config: PluginConfig, context: PluginContext) throws(ConfigError) {
         try config.rejectUnknownKeys(allowed: Self.keys)
@@ -48,7 +49,8 @@ struct AudienceConfig: Sendable {
             defaultCountry = country.uppercased()
         }
         maxRows = try config.int("max_rows", default: Self.defaultMaxRows, in: 1...10_000)
-        maxBody = try config.int("max_body", default: Self.defaultMaxBody, in: 1024...(8 * 1024 * 1024))
+        maxBody = try config.int(
+            "max_body", default: Self.defaultMaxBody[provider] ?? 60 * 1024, in: 1024...(32 * 1024 * 1024))
         timeout = try config.duration("timeout", default: .seconds(60), in: .milliseconds(100)...(.seconds(300)))
         connectTimeout = try config.duration("connect_timeout", default: .seconds(10), in: .milliseconds(100)...(.seconds(60)))
         caFile = try config.string("ca_file").map(context.resolve(path:))

@@ -130,8 +130,10 @@ def test_a_hundred_thousand_adds_go_in_few_full_requests(make_daemon, make_audie
         assert r["body_bytes"] <= limit and r["count"] <= 10_000, r["body_bytes"]
         by_audience.setdefault(r["audience"], []).append(r)
     for audience, sent in by_audience.items():
-        fills = [max(r["body_bytes"] / limit, r["count"] / 10_000) for r in sent]
-        assert all(f >= 0.9 for f in fills[:-1]), (audience, [round(f, 2) for f in fills])
+        # The tail of an audience's last batch goes beside that batch's other requests, so it need not arrive
+        # last: every request but the smallest is at least 90% full.
+        fills = sorted(max(r["body_bytes"] / limit, r["count"] / 10_000) for r in sent)
+        assert all(f >= 0.9 for f in fills[1:]), (audience, [round(f, 2) for f in fills])
     assert len(peer.members("2385000001")) == 33_334
 
 

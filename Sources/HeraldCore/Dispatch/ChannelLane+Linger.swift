@@ -9,8 +9,9 @@ extension ChannelLane {
         var buffer = LingerBuffer<Prepared>(batch: channel.batch, linger: linger.milliseconds)
         var bucket = channel.rate.map { TokenBucket(rate: $0) }
         let key = channel.contract.batchKey
-        // Enough waiting to fill every call slot once more, so a freed slot always finds a batch.
-        let room = { self.channel.batch * (self.concurrencyLimit + 1) }
+        // A batch per call slot and one more waiting, so a freed slot finds a full batch; no more: a waiting
+        // delivery holds its decoded message and rendered content (a few KB each).
+        let room = { self.channel.batch * max(2, self.concurrencyLimit + 1) }
         await withDiscardingTaskGroup { group in
             while !stopping.isSet, !Task.isCancelled {
                 if channel.paused {
