@@ -11,7 +11,9 @@ enum AudienceContract {
             addressKind: addressKind, address: { recipient, _ in recipient.externalID ?? recipient.email ?? recipient.phone },
             recipientFields: [.email, .phone, .externalID], needsContent: false, secretKeys: ["access_token", "secret"],
             fields: [AudienceRequest.field(names: names)], reachesPerson: false,
-            batchKey: { delivery in batchKey(delivery) })
+            batchKey: { delivery in batchKey(delivery) },
+            // An add for someone who opted out anywhere ends suppressed; a remove always goes.
+            stoppedByOptOut: { fields in fields["audience"]?["action"]?.stringValue == "add" })
     }
 
     /// `name/action`, from the validated field; "" for a delivery without one (it fails in the plugin).

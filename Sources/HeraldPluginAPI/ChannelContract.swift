@@ -41,6 +41,10 @@ public struct ChannelContract: Sendable {
     /// Deliveries that may share one plugin call on a channel with `batch_linger`: the lane fills batches per
     /// key (an audience and its action). nil: any deliveries of the channel go together.
     public var batchKey: (@Sendable (Delivery) -> String)?
+    /// Which messages the person's opt-out stops wherever it was given: any of their addresses (email, phone,
+    /// external id, devices) unsubscribed, complained or suppressed by hand, under any kind (an email unsubscribe
+    /// stops an audience add). Given the message's plugin fields; nil: only this channel's address counts.
+    public var stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)?
 
     public init(
         addressKind: String, address: @escaping @Sendable (_ recipient: Recipient, _ endpoint: String?) -> String? = {
@@ -50,7 +54,8 @@ public struct ChannelContract: Sendable {
         secretKeys: [String] = [], fields: [MessageField] = [],
         recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)? = nil, fanOut: FanOut? = nil,
         destination: (@Sendable (Delivery) -> String?)? = nil, reachesPerson: Bool = true,
-        batchKey: (@Sendable (Delivery) -> String)? = nil
+        batchKey: (@Sendable (Delivery) -> String)? = nil,
+        stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)? = nil
     ) {
         self.addressKind = addressKind
         self.address = address
@@ -65,6 +70,7 @@ public struct ChannelContract: Sendable {
         self.destination = destination
         self.reachesPerson = reachesPerson
         self.batchKey = batchKey
+        self.stoppedByOptOut = stoppedByOptOut
     }
 }
 

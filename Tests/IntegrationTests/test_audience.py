@@ -151,3 +151,21 @@ def test_a_crash_during_a_pending_batch_loses_nothing(make_daemon, audience_peer
     assert again.stop() == 0
     assert sum(r["count"] for r in audience_peer.requests("meta")) == 50
     assert len(audience_peer.members("2385000001")) == 50
+
+
+def test_an_email_unsubscribe_stops_adds_but_not_removes(make_daemon, audience_peer):
+    """The person unsubscribed from email (kind email, not the audience's own kind): an add for them ends
+    `suppressed` and never reaches the platform; a remove still goes; another person is added."""
+    daemon = make_daemon([meta_channel(audience_peer)], recipients="masked")
+    assert daemon.cli("suppress", "add", "--reason", "unsubscribed", "Gone@Example.com").returncode == 0
+    daemon.start()
+    drop(daemon.spool, "add-gone", audience_message("add-gone", "gone@example.com"))
+    drop(daemon.spool, "remove-gone", audience_message("remove-gone", "gone@example.com", action="remove"))
+    drop(daemon.spool, "add-kept", audience_message("add-kept", "kept@example.com"))
+    wait_for(lambda: daemon.events("suppressed", "add-gone") and daemon.events("delivered", "remove-gone")
+             and daemon.events("delivered", "add-kept"), 30, lambda: f"outcomes: {daemon.events()}")
+    assert daemon.stop() == 0
+    assert daemon.events("suppressed", "add-gone")[0]["code"] == "unsubscribed"
+    assert audience_peer.members("2385000001") == {sha("kept@example.com")}
+    posted = [r for r in audience_peer.requests("meta") if r["method"] == "POST"]
+    assert sum(r["count"] for r in posted) == 1

@@ -82,7 +82,43 @@ public final class SuppressionStore: Sendable {
                     ALTER TABLE suppression_reason RENAME TO suppression;
                     """)
         }
+        // A person's opt-out stops an audience add whatever channel it came through: found by address alone.
+        migrator.registerMigration("v4-suppression-address") { db in
+            try db.execute(sql: "CREATE INDEX suppression_address ON suppression(address)")
+        }
         try migrator.migrate(pool)
+    }
+
+    /// The reasons that are the person's own word (an unsubscribe, a complaint, an operator's entry), as opposed to
+    /// what a peer said about one address (a bounce, a dead token).
+    public static let optOutReasons: [Reason] = [.unsubscribed, .complaint, .manual]
+
+    /// Opt-outs of any kind among `addresses` (each as the person wrote it; an email is also looked up lower-cased),
+    /// keyed by the address as given: the strongest entry for each.
+    public func optOuts(_ addresses: [String]) throws -> [String: Entry] {
+        guard !addresses.isEmpty else { return [:] }
+        var forms: [String: String] = [:]
+        for address in addresses {
+            let trimmed = Self.trimmingWhitespace(address)
+            forms[trimmed] = address
+            if trimmed.contains("@") { forms[trimmed.lowercased()] = address }
+        }
+        let reasons = Self.jsonArray(Self.optOutReasons.map(\.rawValue))
+        return try pool.read { db in
+            var found: [String: Entry] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT kind, address, reason, source, created_at FROM suppression "
+                    + "WHERE address IN (SELECT value FROM json_each(?)) AND reason IN (SELECT value FROM json_each(?))",
+                arguments: [Self.jsonArray(forms.keys.sorted()), reasons])
+            for row in rows {
+                let entry = Self.entry(row)
+                guard let given = forms[entry.address] else { continue }
+                if let known = found[given], known.reason.strength >= entry.reason.strength { continue }
+                found[given] = entry
+            }
+            return found
+        }
     }
 
     /// When sends were last pruned (ms): at most once a minute, not on every batch.
