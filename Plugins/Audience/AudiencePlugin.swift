@@ -17,7 +17,7 @@ public struct AudiencePlugin: ChannelPlugin {
     public static var contract: ChannelContract { AudienceContract.contract(names: []) }
 
     public static func contract(for config: PluginConfig) -> ChannelContract {
-        AudienceContract.contract(names: AudienceContract.names(config))
+        AudienceContract.contract(names: AudienceContract.names(config), normalizer: AudienceContract.normalizer(config))
     }
 
     /// A call is one batch of up to 10,000 members (`batch`, filled by `batch_linger`); two calls at a time.

@@ -45,6 +45,8 @@ public struct ChannelContract: Sendable {
     /// external id, devices) unsubscribed, complained or suppressed by hand, under any kind (an email unsubscribe
     /// stops an audience add). Given the message's plugin fields; nil: only this channel's address counts.
     public var stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)?
+    /// On a channel with `batch_linger`: which waiting delivery a new one undoes, so both end `cancelled` unsent.
+    public var batchCancel: BatchCancel?
 
     public init(
         addressKind: String, address: @escaping @Sendable (_ recipient: Recipient, _ endpoint: String?) -> String? = {
@@ -55,7 +57,7 @@ public struct ChannelContract: Sendable {
         recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)? = nil, fanOut: FanOut? = nil,
         destination: (@Sendable (Delivery) -> String?)? = nil, reachesPerson: Bool = true,
         batchKey: (@Sendable (Delivery) -> String)? = nil,
-        stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)? = nil
+        stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)? = nil, batchCancel: BatchCancel? = nil
     ) {
         self.addressKind = addressKind
         self.address = address
@@ -71,6 +73,21 @@ public struct ChannelContract: Sendable {
         self.reachesPerson = reachesPerson
         self.batchKey = batchKey
         self.stoppedByOptOut = stoppedByOptOut
+        self.batchCancel = batchCancel
+    }
+}
+
+/// A delivery that undoes another still waiting for its batch (a remove of a member whose add has not gone yet):
+/// the lane ends both `cancelled`, naming each other, and sends neither.
+public struct BatchCancel: Sendable {
+    /// Who a delivery is about, as the plugin compares them (a hashed identity); nil: it cancels nothing.
+    public var member: @Sendable (Delivery) -> String?
+    /// For a delivery's batch key, the batch key of the waiting deliveries it undoes (`cart/remove` → `cart/add`).
+    public var undoes: @Sendable (_ key: String) -> String?
+
+    public init(member: @escaping @Sendable (Delivery) -> String?, undoes: @escaping @Sendable (_ key: String) -> String?) {
+        self.member = member
+        self.undoes = undoes
     }
 }
 

@@ -13,7 +13,7 @@ struct StatsCommand: ParsableCommand {
         abstract: "Count delivery events, grouped by campaign, stage, channel or event; delivery latency per channel.")
 
     /// Columns always shown, in this order; other events seen in the window follow, sorted.
-    static let leadingEvents = ["accepted", "delivered", "failed", "suppressed", "capped", "fallback"]
+    static let leadingEvents = ["accepted", "delivered", "failed", "suppressed", "capped", "cancelled", "fallback"]
 
     enum Grouping: String, ExpressibleByArgument, CaseIterable {
         case campaign, stage, channel, event

@@ -169,3 +169,21 @@ def test_an_email_unsubscribe_stops_adds_but_not_removes(make_daemon, audience_p
     assert audience_peer.members("2385000001") == {sha("kept@example.com")}
     posted = [r for r in audience_peer.requests("meta") if r["method"] == "POST"]
     assert sum(r["count"] for r in posted) == 1
+
+
+def test_an_add_and_a_remove_in_one_window_cancel_each_other(make_daemon, audience_peer):
+    """A remove of a member whose add is still waiting for its batch: both end `cancelled`, each naming the other,
+    and neither reaches the platform; the other adds of the window go."""
+    daemon = make_daemon([meta_channel(audience_peer, batch_linger="3s")], recipients="masked").start()
+    drop(daemon.spool, "add-x", audience_message("add-x", "Xena@Example.com"))
+    drop(daemon.spool, "add-y", audience_message("add-y", "yan@example.com"))
+    wait_for(lambda: daemon.queue_counts().get(("social", "inflight")) == 2, 30, "both adds waiting")
+    drop(daemon.spool, "remove-x", audience_message("remove-x", "xena@example.com", action="remove"))
+    wait_for(lambda: daemon.events("delivered", "add-y"), 30, lambda: f"add-y delivered: {daemon.events()}")
+    assert daemon.stop() == 0
+    cancelled = {e["id"]: e for e in daemon.events("cancelled")}
+    assert set(cancelled) == {"add-x", "remove-x"}, daemon.events()
+    assert "remove-x" in cancelled["add-x"]["detail"] and "add-x" in cancelled["remove-x"]["detail"]
+    assert audience_peer.members("2385000001") == {sha("yan@example.com")}
+    assert [r["method"] for r in audience_peer.requests("meta")] == ["POST"]
+    assert daemon.queue_counts().get(("social", "cancelled")) == 2

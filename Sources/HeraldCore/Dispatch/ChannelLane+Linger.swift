@@ -48,8 +48,18 @@ extension ChannelLane {
                         if !rows.isEmpty {
                             inflight.add(rows.count, ordering: .relaxed)
                             now = shared.time.now()
-                            let (prepared, results) = screen(rows, now: now)
-                            for item in prepared { buffer.add(item, key: key?(item.delivery) ?? "", now: now) }
+                            var (prepared, results) = screen(rows, now: now)
+                            for item in prepared {
+                                let itemKey = key?(item.delivery) ?? ""
+                                let member = channel.contract.batchCancel?.member(item.delivery)
+                                if let member, let undone = channel.contract.batchCancel?.undoes(itemKey),
+                                    let waiting = buffer.cancel(key: undone, member: member)
+                                {
+                                    results += cancelled(item, by: waiting, now: now) + cancelled(waiting, by: item, now: now)
+                                    continue
+                                }
+                                buffer.add(item, key: itemKey, member: member, now: now)
+                            }
                             if !results.isEmpty { _ = shared.recorder.submit(results) }
                             inflight.subtract(results.count, ordering: .relaxed)
                         }
@@ -74,6 +84,16 @@ extension ChannelLane {
                 group.cancelAll()
             }
         }
+    }
+
+    /// One of two waiting messages that undo each other: ended unsent, the detail naming the other.
+    private func cancelled(_ item: Prepared, by other: Prepared, now: Int64) -> [Recorder.Result] {
+        if let policy { release([item.message], policy: policy) }
+        return [
+            report.policy(
+                row: item.row, message: item.message, event: .cancelled, state: .cancelled, dueAt: nil, code: "cancelled",
+                detail: "cancelled with \(other.row.id), which undoes it in the same batch window", now: now)
+        ]
     }
 
     /// Messages that waited for a batch when the lane stopped go back to the queue, due at once, attempt unspent.

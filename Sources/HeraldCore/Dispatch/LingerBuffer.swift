@@ -6,6 +6,8 @@ struct LingerBuffer<Item> {
         var items: [Item] = []
         /// When each item joined (ms), in order: the first is the oldest still waiting.
         var joined: [Int64] = []
+        /// Who each item is about, for `cancel` (nil: not comparable).
+        var members: [String?] = []
         var since: Int64? { joined.first }
     }
 
@@ -21,14 +23,29 @@ struct LingerBuffer<Item> {
         self.linger = linger
     }
 
-    mutating func add(_ item: Item, key: String, now: Int64) {
+    mutating func add(_ item: Item, key: String, member: String? = nil, now: Int64) {
         if groups[key] == nil {
             groups[key] = Group()
             order.append(key)
         }
         groups[key]?.items.append(item)
         groups[key]?.joined.append(now)
+        groups[key]?.members.append(member)
         count += 1
+    }
+
+    /// Takes out the oldest item waiting under `key` about `member`, if any.
+    mutating func cancel(key: String, member: String) -> Item? {
+        guard let index = groups[key]?.members.firstIndex(of: member), let item = groups[key]?.items[index] else { return nil }
+        groups[key]?.items.remove(at: index)
+        groups[key]?.joined.remove(at: index)
+        groups[key]?.members.remove(at: index)
+        count -= 1
+        if groups[key]?.items.isEmpty == true {
+            groups[key] = nil
+            order.removeAll { $0 == key }
+        }
+        return item
     }
 
     /// Up to `limit` batches that may go now: full ones first, then groups whose oldest item has lingered long
@@ -40,6 +57,7 @@ struct LingerBuffer<Item> {
                 out.append(Array(group.items.prefix(batch)))
                 groups[key]?.items.removeFirst(batch)
                 groups[key]?.joined.removeFirst(batch)
+                groups[key]?.members.removeFirst(batch)
                 count -= batch
             }
         }

@@ -13,11 +13,14 @@ public enum MessageState: String, Sendable, CaseIterable, Codable {
     case suppressed
     /// Ended by the policy: a frequency cap was reached (`on_cap = "drop"`).
     case capped
+    /// Ended unsent with another message that undoes it, both waiting in one batch window (an audience add and
+    /// the remove of the same member).
+    case cancelled
 }
 
 extension MessageState {
     /// The states that end a message: its row stays only for deduplication, until the prune.
-    public static let finished: [MessageState] = [.delivered, .expired, .failed, .suppressed, .capped]
+    public static let finished: [MessageState] = [.delivered, .expired, .failed, .suppressed, .capped, .cancelled]
 
     public var isFinished: Bool { Self.finished.contains(self) }
 }

@@ -4,6 +4,8 @@ import HeraldPluginAPI
 public struct LogEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case accepted, rejected, duplicate, deferred, throttled, delivered, failed, expired, suppressed, capped
+        /// Ended unsent with the message that undoes it (the detail names it), both in one batch window.
+        case cancelled
         case quietHours = "quiet_hours"
         case fallback, requeued
         /// A channel stopped sending after a credentials error; the message waits.

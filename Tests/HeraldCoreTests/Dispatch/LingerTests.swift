@@ -42,6 +42,18 @@ final class LingerTests: XCTestCase {
         XCTAssertEqual(try h.row("w2")?.state, .deferred)
     }
 
+    func testACancelTakesOutTheOldestWaitingItemOfThatMember() {
+        var buffer = LingerBuffer<String>(batch: 10, linger: 100)
+        buffer.add("add-ana", key: "cart/add", member: "ana", now: 0)
+        buffer.add("add-bo", key: "cart/add", member: "bo", now: 1)
+        XCTAssertNil(buffer.cancel(key: "cart/add", member: "cy"))
+        XCTAssertNil(buffer.cancel(key: "vip/add", member: "ana"), "another key")
+        XCTAssertEqual(buffer.cancel(key: "cart/add", member: "ana"), "add-ana")
+        XCTAssertEqual(buffer.count, 1)
+        XCTAssertEqual(buffer.nextDeadline, 101, "the deadline moves to the oldest left")
+        XCTAssertEqual(buffer.take(now: 101, limit: 5), [["add-bo"]])
+    }
+
     func testTheBufferGroupsByKeyAndNeverMixesKeys() {
         var buffer = LingerBuffer<String>(batch: 2, linger: 100)
         for (item, key) in [("a1", "a"), ("b1", "b"), ("a2", "a"), ("a3", "a")] { buffer.add(item, key: key, now: 0) }
