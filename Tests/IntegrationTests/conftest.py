@@ -68,21 +68,26 @@ def smtp_sink():
     sink.stop()
 
 
-@pytest.fixture
-def make_push_peer(tmp_path):
-    """make_push_peer(delay_ms=0, apns_one_stream_until_auth=False, token_lifetime=3599, port=0) -> PushPeer
-    (peers/push_server.py listening, with its CA and credentials); every peer is stopped at teardown."""
-    from push_harness import PushPeer  # imported here: only push tests need h2, pyjwt and http_ece
+def _peers(peer_class, tmp_path, prefix):
+    """A fixture body: yields a factory making `peer_class(tmp_path/PREFIXn, **options)`, then stops them all."""
     peers = []
 
     def factory(**options):
-        peer = PushPeer(tmp_path / f"push{len(peers)}", **options)
+        peer = peer_class(tmp_path / f"{prefix}{len(peers)}", **options)
         peers.append(peer)
         return peer
 
     yield factory
     for peer in peers:
         peer.stop()
+
+
+@pytest.fixture
+def make_push_peer(tmp_path):
+    """make_push_peer(delay_ms=0, apns_one_stream_until_auth=False, token_lifetime=3599, port=0) -> PushPeer
+    (peers/push_server.py listening, with its CA and credentials); every peer is stopped at teardown."""
+    from push_harness import PushPeer  # imported here: only push tests need h2, pyjwt and http_ece
+    yield from _peers(PushPeer, tmp_path, "push")
 
 
 @pytest.fixture
@@ -97,16 +102,7 @@ def make_audience_peer(tmp_path):
     AudiencePeer (peers/audience_server.py listening, with its CA and credentials); every peer is stopped at
     teardown."""
     from audience_harness import AudiencePeer  # imported here: only audience tests need pyjwt and standardwebhooks
-    peers = []
-
-    def factory(**options):
-        peer = AudiencePeer(tmp_path / f"audience{len(peers)}", **options)
-        peers.append(peer)
-        return peer
-
-    yield factory
-    for peer in peers:
-        peer.stop()
+    yield from _peers(AudiencePeer, tmp_path, "audience")
 
 
 @pytest.fixture

@@ -14,16 +14,8 @@ extension ChannelLane {
         let room = { self.channel.batch * max(2, self.concurrencyLimit + 1) }
         await withDiscardingTaskGroup { group in
             while !stopping.isSet, !Task.isCancelled {
-                if channel.paused {
-                    await doorbell.wait(timeout: nil)
-                    continue
-                }
+                if await waitedWhileHeld() { continue }
                 var now = shared.time.now()
-                let hold = holdUntil.load(ordering: .relaxed)
-                if hold > now {
-                    await doorbell.wait(timeout: .milliseconds(hold - now))
-                    continue
-                }
                 let free = concurrencyLimit - callsInFlight.load(ordering: .relaxed)
                 for batch in buffer.take(now: now, limit: max(0, free)) {
                     if var limiter = bucket {

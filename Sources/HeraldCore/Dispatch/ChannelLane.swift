@@ -33,7 +33,7 @@ final class ChannelLane: Sendable {
     /// AIMD over the configured concurrency (`adaptive_concurrency = true`); nil: the configured value holds.
     let adaptive: AdaptiveConcurrency?
     /// Until when (ms) the lane sends nothing: after a throttle or a credentials error.
-    let holdUntil = Atomic<Int64>(0)
+    private let holdUntil = Atomic<Int64>(0)
     /// Which of the lane's destinations are down (`ChannelLane+Destinations.swift`).
     let health: Mutex<DestinationHealth>
     /// Per-domain rates are configured, so each recipient domain is a destination of its own.
@@ -78,16 +78,8 @@ final class ChannelLane: Sendable {
         let lowWater = { max(1, self.concurrencyLimit / 4) }
         await withDiscardingTaskGroup { group in
             while !stopping.isSet, !Task.isCancelled {
-                if channel.paused {
-                    await doorbell.wait(timeout: nil)
-                    continue
-                }
+                if await waitedWhileHeld() { continue }
                 let now = shared.time.now()
-                let hold = holdUntil.load(ordering: .relaxed)
-                if hold > now {
-                    await doorbell.wait(timeout: .milliseconds(hold - now))
-                    continue
-                }
                 if let down = oneDestinationDownUntil(now: now) {
                     await doorbell.wait(timeout: .milliseconds(max(1, down - now)))
                     continue
@@ -232,6 +224,20 @@ final class ChannelLane: Sendable {
         }
         // The slot stays taken until the outcomes are on record: a crash can then re-send at most `concurrency`.
         await shared.recorder.waitUntilRecorded(shared.recorder.submit(results))
+    }
+
+    /// A paused channel waits for a ring, a held one (a throttle, a credentials pause) until the hold passes:
+    /// true when it waited, so the lane looks again.
+    func waitedWhileHeld() async -> Bool {
+        if channel.paused {
+            await doorbell.wait(timeout: nil)
+            return true
+        }
+        let now = shared.time.now()
+        let hold = holdUntil.load(ordering: .relaxed)
+        guard hold > now else { return false }
+        await doorbell.wait(timeout: .milliseconds(hold - now))
+        return true
     }
 
     /// Only the channel's own trouble slows it: a permanent or recipient failure says nothing about its capacity.

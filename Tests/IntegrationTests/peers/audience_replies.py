@@ -189,29 +189,9 @@ def invalid_reasons(answer, default="Invalid entry"):
     return {str(k): answer.get("reason", default) for k in invalid}
 
 
-class Rules(push_replies.Rules):
-    """DIR/rules.json: {"meta"|"google"|"oauth"|"generic": {"<audience id>|*": [answer, …]}} (re-read when it
-    changes, as push_replies.Rules). An answer is a reply name or a dict {"reply", …}; each list is consumed in order,
-    the audience's own list before "*", then the request is answered normally. A `sticky` answer is never consumed;
-    `until_new_credential` holds an answer while requests carry the credential of the first one it answered."""
-
-    def next(self, provider, keys, credential=None):
-        keys = [keys] if isinstance(keys, str) else list(keys)
-        with self.lock:
-            self._reload()
-            for key in dict.fromkeys(keys + ["*"]):
-                queue = self.queues.get((provider, key))
-                while queue:
-                    answer = queue[0]
-                    if answer.get("sticky"):
-                        return answer
-                    if not answer.get("until_new_credential"):
-                        return queue.pop(0)
-                    answer.setdefault("_credential", credential)
-                    if answer["_credential"] == credential:
-                        return answer
-                    queue.pop(0)
-            return None
+# DIR/rules.json: {"meta"|"google"|"oauth"|"generic": {"<audience id>|*": [answer, …]}}, read and consumed as
+# push_replies.Rules does (the audience's own list before "*"; `sticky` answers are never consumed).
+Rules = push_replies.Rules
 
 
 def write_json_atomically(path, value):

@@ -161,13 +161,18 @@ class Rules:
         self.queues = {(provider, key): [a if isinstance(a, dict) else {"reply": a} for a in answers]
                        for provider, table in rules.items() for key, answers in table.items()}
 
-    def next(self, provider, key, credential):
+    def next(self, provider, keys, credential=None):
+        """The answer for a request under `keys` (one key or several, most specific first; "*" last). A `sticky`
+        answer is never consumed."""
+        keys = [keys] if isinstance(keys, str) else list(keys)
         with self.lock:
             self._reload()
-            for queue_key in ((provider, key), (provider, "*")):
-                queue = self.queues.get(queue_key)
+            for key in dict.fromkeys(keys + ["*"]):
+                queue = self.queues.get((provider, key))
                 while queue:
                     answer = queue[0]
+                    if answer.get("sticky"):
+                        return answer
                     if not answer.get("until_new_credential"):
                         return queue.pop(0)
                     answer.setdefault("_credential", credential)
