@@ -41,6 +41,10 @@ let package = Package(
             name: "HeraldTransport",
             dependencies: ["CCurl", "CEpoll", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
+        // Google's OAuth service-account flow (RS256 assertion → access token), shared by FCM and the Data Manager API.
+        .target(
+            name: "GoogleAuth", dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
+            swiftSettings: swiftSettings),
         .target(
             name: "HeraldCore",
             dependencies: [
@@ -78,12 +82,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "PushPlugin",
-            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
+            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto", "GoogleAuth"],
             path: "Plugins/Push", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(
             name: "AudiencePlugin",
-            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HeraldPluginAPI", "HeraldTransport", "HeraldCrypto", "GoogleAuth",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Plugins/Audience", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(
@@ -131,10 +138,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PushPluginTests",
-            dependencies: ["PushPlugin", "HeraldPluginTesting", "HeraldCrypto", "COpenSSL", "CryptoTestSupport"],
+            dependencies: ["PushPlugin", "GoogleAuth", "HeraldPluginTesting", "HeraldCrypto", "COpenSSL", "CryptoTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "AudiencePluginTests", dependencies: ["AudiencePlugin", "HeraldPluginTesting", "HeraldCrypto"],
+            name: "AudiencePluginTests",
+            dependencies: ["AudiencePlugin", "GoogleAuth", "HeraldPluginTesting", "HeraldCrypto", "CryptoTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "FilePluginTests", dependencies: ["FilePlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
     ]

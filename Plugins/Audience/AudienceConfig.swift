@@ -1,3 +1,4 @@
+import GoogleAuth
 import HeraldCrypto
 import HeraldPluginAPI
 
@@ -7,6 +8,7 @@ struct AudienceConfig: Sendable {
     static let keys: Set<String> = [
         "provider", "audiences", "default_country", "max_rows", "max_body", "timeout", "connect_timeout",
         "ca_file", "url", "version", "access_token", "access_token_file", "secret", "secret_file",
+        "service_account_file", "token_url", "account_id", "account_type", "consent",
     ]
 
     var provider: AudienceProvider
@@ -22,6 +24,7 @@ struct AudienceConfig: Sendable {
     var caFile: String?
     var meta: Meta?
     var generic: Generic?
+    var google: Google?
 
     struct Meta: Sendable {
         var version: String
@@ -32,7 +35,9 @@ struct AudienceConfig: Sendable {
         var key: StandardWebhookKey?
     }
 
-    static let defaultURLs: [AudienceProvider: String] = [.meta: "https://graph.facebook.com"]
+    static let defaultURLs: [AudienceProvider: String] = [
+        .meta: "https://graph.facebook.com", .google: "https://datamanager.googleapis.com",
+    ]
     /// Meta documents 10,000 rows per request; in practice bodies over about 65 KB fail, so 60 KB by default.
     /// A generic receiver is ours: a whole batch of 10,000 members (~2 MB) fits its default.
     static let defaultMaxRows = 10_000
@@ -83,7 +88,7 @@ struct AudienceConfig: Sendable {
             }
             generic = Generic(key: key)
         case .google:
-            throw config.error("provider", "the google provider (Data Manager API) is not built yet; use meta or generic")
+            google = try Google(config, context: context)
         }
     }
 

@@ -6,6 +6,8 @@ struct AudienceMember: Sendable {
     var index: Int
     var id: String
     var identity: NormalizedIdentity
+    /// The message's own `audience.consent` (Google): it overrides the channel's per member; empty: the channel's.
+    var consent: [String: String] = [:]
 
     static func identity(of recipient: Recipient) -> AudienceIdentity {
         AudienceIdentity(
@@ -13,6 +15,13 @@ struct AudienceMember: Sendable {
             lastName: recipient.profile.lastName, city: recipient.profile.city, region: recipient.profile.region,
             postalCode: recipient.profile.postalCode, country: recipient.profile.country, externalID: recipient.externalID)
     }
+}
+
+/// One request's worth of members: the audience, the action and who.
+struct AudienceChunk: Sendable {
+    var audienceID: String
+    var action: AudienceRequest.Action
+    var members: [AudienceMember]
 }
 
 /// Splits members into requests: at most `maxRows` each, and at most `maxBody` bytes by the provider's own

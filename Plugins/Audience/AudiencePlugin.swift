@@ -11,6 +11,8 @@ public struct AudiencePlugin: ChannelPlugin {
     public static let name = "audience"
     let config: AudienceConfig
     private let normalizer: AudienceNormalizer
+    /// The google provider's token source and requests; nil for the others.
+    private let google: GoogleAudience?
     private let send: @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
     private let logger: Logger
 
@@ -34,6 +36,7 @@ public struct AudiencePlugin: ChannelPlugin {
         let parsed = try AudienceConfig(config, context: context)
         self.config = parsed
         normalizer = AudienceNormalizer(provider: parsed.provider, defaultCountry: parsed.defaultCountry)
+        google = parsed.google.map { GoogleAudience(config: parsed, google: $0, send: send) }
         self.send = send
         logger = context.logger
     }
@@ -50,27 +53,34 @@ public struct AudiencePlugin: ChannelPlugin {
                 continue
             }
             let identity = normalizer.normalize(AudienceMember.identity(of: delivery.recipient))
-            guard identity.hasIdentifier else {
-                outcomes[index] = .permanent(
-                    reply: Reply(code: "no_identifier", text: "no email, phone or external id left after normalization"))
+            guard google == nil ? identity.hasIdentifier : GoogleRequest.hasIdentifier(identity) else {
+                // Google matches on no external id, and on an address only when it is whole.
+                let wanted =
+                    google == nil ? "no email, phone or external id" : "no email, phone or whole address (names, country, postal code)"
+                outcomes[index] = .permanent(reply: Reply(code: "no_identifier", text: wanted + " left after normalization"))
                 continue
             }
             let key = request.name + "/" + request.action.rawValue
-            groups[key, default: (request, audienceID, [])].members.append(AudienceMember(index: index, id: delivery.id, identity: identity))
+            let member = AudienceMember(index: index, id: delivery.id, identity: identity, consent: request.consent)
+            groups[key, default: (request, audienceID, [])].members.append(member)
         }
-        var requests: [HTTPRequest] = []
-        var chunks: [[AudienceMember]] = []
-        let now = Clock.nowMillis()
+        var chunks: [AudienceChunk] = []
         for key in groups.keys.sorted() {
             guard let group = groups[key] else { continue }
             for chunk in split(group.members) {
-                requests.append(build(chunk, audienceID: group.audienceID, action: group.request.action, now: now))
-                chunks.append(chunk)
+                chunks.append(AudienceChunk(audienceID: group.audienceID, action: group.request.action, members: chunk))
             }
         }
-        let answers = await send(requests)
-        for (chunk, answer) in zip(chunks, answers) {
-            for (member, outcome) in zip(chunk, classify(answer, chunk)) { outcomes[member.index] = outcome }
+        let results: [[Outcome]]
+        if let google {
+            results = await google.deliver(chunks)
+        } else {
+            let now = Clock.nowMillis()
+            let answers = await send(chunks.map { build($0.members, audienceID: $0.audienceID, action: $0.action, now: now) })
+            results = zip(chunks, answers).map { chunk, answer in classify(answer, chunk.members) }
+        }
+        for (chunk, chunkOutcomes) in zip(chunks, results) {
+            for (member, outcome) in zip(chunk.members, chunkOutcomes) { outcomes[member.index] = outcome }
         }
         return outcomes.map { $0 ?? .transient(reply: Reply(code: "cancelled", text: "not sent"), retryAfter: nil) }
     }
@@ -79,7 +89,10 @@ public struct AudiencePlugin: ChannelPlugin {
         switch config.provider {
         case .meta:
             AudienceChunker.chunks(members, maxRows: config.maxRows, maxBody: config.maxBody, overhead: MetaRequest.overhead, size: MetaRequest.size)
-        case .generic, .google:
+        case .google:
+            AudienceChunker.chunks(
+                members, maxRows: config.maxRows, maxBody: config.maxBody, overhead: GoogleRequest.overhead, size: GoogleRequest.size)
+        case .generic:
             AudienceChunker.chunks(
                 members, maxRows: config.maxRows, maxBody: config.maxBody, overhead: GenericRequest.overhead, size: GenericRequest.size)
         }

@@ -1,3 +1,4 @@
+import GoogleAuth
 import HeraldPluginAPI
 import HeraldTransport
 
@@ -7,26 +8,28 @@ import HeraldTransport
 /// after a refresh, it reports credentials invalid. It never retries or waits itself.
 struct FCMProvider: PushProvider {
     let platform = "fcm"
-    let tokens: FCMTokenSource
+    /// The OAuth scope FCM's HTTP v1 API takes (PROTOCOLS §3.2).
+    static let scope = "https://www.googleapis.com/auth/firebase.messaging"
+    let tokens: GoogleTokenSource
     let builder: FCMRequest
     private let clock: @Sendable () -> Int64
     private let send: PushSender
 
     /// Reads the service-account file named in `settings`; its errors name the file and the member
     /// (`/etc/herald/firebase.json: private_key is not an RSA PEM key (…)`).
-    init(settings: FCMSettings, timeout: Duration, connectTimeout: Duration) throws(FCMServiceAccountError) {
-        let account = try FCMServiceAccount(file: settings.serviceAccountFile)
+    init(settings: FCMSettings, timeout: Duration, connectTimeout: Duration) throws(GoogleServiceAccountError) {
+        let account = try GoogleServiceAccount(file: settings.serviceAccountFile)
         self.init(account: account, settings: settings, timeout: timeout, connectTimeout: connectTimeout)
     }
 
     /// With an account already read, and (for tests) another clock and sender.
     init(
-        account: FCMServiceAccount, settings: FCMSettings, timeout: Duration, connectTimeout: Duration,
+        account: GoogleServiceAccount, settings: FCMSettings, timeout: Duration, connectTimeout: Duration,
         clock: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
         send: @escaping PushSender = { await HTTPClient.shared.send($0) }
     ) {
-        tokens = FCMTokenSource(
-            account: account, tokenURL: settings.tokenURL, caFile: settings.caFile, timeout: timeout,
+        tokens = GoogleTokenSource(
+            scope: Self.scope, account: account, tokenURL: settings.tokenURL, caFile: settings.caFile, timeout: timeout,
             connectTimeout: connectTimeout, clock: clock, send: send)
         builder = FCMRequest(
             url: settings.url, projectID: account.projectID, timeout: timeout, connectTimeout: connectTimeout,
@@ -60,7 +63,7 @@ struct FCMProvider: PushProvider {
             return results.map { $0! }
         }
         let answers = await send(bodies.map { builder.request(body: $0.body, accessToken: accessToken) })
-        var rejection: FCMTokenSource.Rejection?
+        var rejection: GoogleTokenSource.Rejection?
         var confirmed = false
         for ((index, _), answer) in zip(bodies, answers) {
             switch FCMClassifier.classify(answer) {
@@ -81,7 +84,7 @@ struct FCMProvider: PushProvider {
         }
     }
 
-    private static func unauthenticated(_ reply: Reply, _ rejection: FCMTokenSource.Rejection) -> DeviceResult {
+    private static func unauthenticated(_ reply: Reply, _ rejection: GoogleTokenSource.Rejection) -> DeviceResult {
         switch rejection {
         case .refresh:
             let text = reply.text + " (access token refused: a new one is fetched for the retry)"

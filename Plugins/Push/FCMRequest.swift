@@ -4,7 +4,7 @@ import HeraldTransport
 /// Builds one FCM HTTP v1 `messages:send` request per device (PROTOCOLS §3.1): the message JSON from the
 /// notification, with each platform's block (android, apns, webpush) carrying priority, expiry and collapse key, and
 /// absent parts left out. It checks FCM's 4,096-byte payload limit before anything is sent; it does not get the
-/// access token (`FCMTokenSource`) or read the answer (`FCMClassifier`).
+/// access token (`GoogleTokenSource`) or read the answer (`FCMClassifier`).
 struct FCMRequest: Sendable {
     /// FCM's limit for a message to a token, counted here over the serialised notification and data objects, which
     /// is more than FCM counts (keys and values only): a message that passes here is never refused for size.

@@ -1,6 +1,7 @@
-import CryptoTestSupport
 import COpenSSL
+import CryptoTestSupport
 import Foundation
+import GoogleAuth
 import HeraldPluginAPI
 import HeraldTransport
 import Synchronization
@@ -37,8 +38,8 @@ enum FCMFixtures {
         return writer.bytes
     }
 
-    static func account() throws -> FCMServiceAccount {
-        try FCMServiceAccount(json: serviceAccountJSON(), file: "firebase.json")
+    static func account() throws -> GoogleServiceAccount {
+        try GoogleServiceAccount(json: serviceAccountJSON(), file: "firebase.json")
     }
 
     static func json(_ bytes: [UInt8]) -> [String: JSONValue] {

@@ -1,11 +1,12 @@
 import Foundation
+import GoogleAuth
 import XCTest
 
 @testable import PushPlugin
 
 /// The service-account file: a good one loads, and each broken one is refused with the file and the member named,
 /// as `herald check` shows it.
-final class FCMServiceAccountTests: XCTestCase {
+final class GoogleServiceAccountTests: XCTestCase {
     func testAGoodFileLoads() throws {
         let account = try FCMFixtures.account()
         XCTAssertEqual(account.clientEmail, FCMFixtures.clientEmail)
@@ -16,16 +17,16 @@ final class FCMServiceAccountTests: XCTestCase {
     }
 
     func testOptionalMembersHaveDefaults() throws {
-        let account = try FCMServiceAccount(
+        let account = try GoogleServiceAccount(
             json: FCMFixtures.serviceAccountJSON(dropping: "token_uri"), file: "firebase.json")
-        XCTAssertEqual(account.tokenURI, FCMServiceAccount.defaultTokenURI)
+        XCTAssertEqual(account.tokenURI, GoogleServiceAccount.defaultTokenURI)
         XCTAssertNil(
-            try FCMServiceAccount(json: FCMFixtures.serviceAccountJSON(dropping: "private_key_id"), file: "f")
+            try GoogleServiceAccount(json: FCMFixtures.serviceAccountJSON(dropping: "private_key_id"), file: "f")
                 .privateKeyID)
     }
 
     func testErrorsNameTheFileAndTheMember() {
-        let cases: [([UInt8], FCMServiceAccountError.Code, String?, String)] = [
+        let cases: [([UInt8], GoogleServiceAccountError.Code, String?, String)] = [
             (
                 FCMFixtures.serviceAccountJSON(dropping: "client_email"), .missingMember, "client_email",
                 "firebase.json: client_email is missing"
@@ -59,8 +60,8 @@ final class FCMServiceAccountTests: XCTestCase {
             (Array("[1]".utf8), .invalidJSON, nil, "is not a JSON object"),
         ]
         for (json, code, member, text) in cases {
-            XCTAssertThrowsError(try FCMServiceAccount(json: json, file: "firebase.json"), text) { error in
-                guard let error = error as? FCMServiceAccountError else { return XCTFail("\(error)") }
+            XCTAssertThrowsError(try GoogleServiceAccount(json: json, file: "firebase.json"), text) { error in
+                guard let error = error as? GoogleServiceAccountError else { return XCTFail("\(error)") }
                 XCTAssertEqual(error.code, code, "\(error)")
                 XCTAssertEqual(error.member, member, "\(error)")
                 XCTAssertTrue(error.description.contains(text), "\(error) should contain \(text)")
@@ -72,9 +73,9 @@ final class FCMServiceAccountTests: XCTestCase {
         let path = NSTemporaryDirectory() + "herald-fcm-\(UUID().uuidString).json"
         try Data(FCMFixtures.serviceAccountJSON()).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        XCTAssertEqual(try FCMServiceAccount(file: path).projectID, "shop-prod")
-        XCTAssertThrowsError(try FCMServiceAccount(file: path + ".missing")) {
-            XCTAssertEqual(($0 as? FCMServiceAccountError)?.code, .unreadableFile)
+        XCTAssertEqual(try GoogleServiceAccount(file: path).projectID, "shop-prod")
+        XCTAssertThrowsError(try GoogleServiceAccount(file: path + ".missing")) {
+            XCTAssertEqual(($0 as? GoogleServiceAccountError)?.code, .unreadableFile)
             XCTAssertTrue("\($0)".hasPrefix(path + ".missing: "), "\($0)")
         }
     }

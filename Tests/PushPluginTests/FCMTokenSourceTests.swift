@@ -1,4 +1,5 @@
 import CryptoTestSupport
+import GoogleAuth
 import HeraldCrypto
 import HeraldPluginAPI
 import HeraldTransport
@@ -10,12 +11,12 @@ import XCTest
 /// The OAuth access token: the RS256 assertion verifies and says the right things, the token is cached and renewed
 /// five minutes before expiry, one request serves many callers, a refused token is renewed once, and the token
 /// endpoint's failures become the right outcomes.
-final class FCMTokenSourceTests: XCTestCase {
+final class GoogleTokenSourceTests: XCTestCase {
     private func source(
         _ sender: FCMFakeSender, clock: FCMFakeClock = FCMFakeClock(), tokenURL: String? = nil
-    ) throws -> FCMTokenSource {
-        FCMTokenSource(
-            account: try FCMFixtures.account(), tokenURL: tokenURL, clock: clock.function, send: sender.function)
+    ) throws -> GoogleTokenSource {
+        GoogleTokenSource(
+            scope: FCMProvider.scope, account: try FCMFixtures.account(), tokenURL: tokenURL, clock: clock.function, send: sender.function)
     }
 
     /// A sender answering token requests with ya29.1, ya29.2, … in turn.
@@ -79,9 +80,9 @@ final class FCMTokenSourceTests: XCTestCase {
     func testTwentyConcurrentCallersShareOneTokenRequest() async throws {
         let sender = countingSender()
         let tokens = try source(sender)
-        let results = await withTaskGroup(of: Result<String, FCMTokenFailure>.self) { group in
+        let results = await withTaskGroup(of: Result<String, GoogleTokenFailure>.self) { group in
             for _ in 0..<20 { group.addTask { await tokens.token() } }
-            var all: [Result<String, FCMTokenFailure>] = []
+            var all: [Result<String, GoogleTokenFailure>] = []
             for await result in group { all.append(result) }
             return all
         }
@@ -134,7 +135,7 @@ final class FCMTokenSourceTests: XCTestCase {
     }
 
     func testTokenEndpointFailuresBecomeOutcomes() async throws {
-        let cases: [(Result<HTTPResponse, TransportError>, FCMTokenFailure)] = [
+        let cases: [(Result<HTTPResponse, TransportError>, GoogleTokenFailure)] = [
             (
                 .success(
                     FCMFixtures.response(

@@ -2,51 +2,58 @@ import HeraldCrypto
 import HeraldPluginAPI
 import HeraldTransport
 
-/// The OAuth 2.0 access token FCM requests carry (PROTOCOLS §3.2): mints an RS256 assertion from the service
-/// account, exchanges it at the token URL, caches the token until 5 minutes before it expires, and refreshes it
-/// single-flight (callers arriving during a refresh wait for that one request). It does not retry a failed
-/// exchange: the failure is returned to every waiting caller as the outcome their deliveries get, and the core
-/// retries them. `invalidate` and `confirm` carry FCM's UNAUTHENTICATED rule: refresh once, then believe it.
-actor FCMTokenSource {
-    static let scope = "https://www.googleapis.com/auth/firebase.messaging"
-    static let lifetimeSeconds: Int64 = 3600
+/// What sends HTTP requests for the token source: the shared client, or a fake in tests.
+public typealias GoogleSender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+
+/// The OAuth 2.0 access token a Google API request carries (PROTOCOLS §3.2, §6.3), for one `scope` (FCM's
+/// firebase.messaging, the Data Manager's datamanager): mints an RS256 assertion from the service account, exchanges
+/// it at the token URL, caches the token until 5 minutes before it expires, and refreshes it single-flight (callers
+/// arriving during a refresh wait for that one request). It does not retry a failed exchange: the failure is
+/// returned to every waiting caller as the outcome their deliveries get, and the core retries them. `invalidate`
+/// and `confirm` carry Google's UNAUTHENTICATED rule: refresh once, then believe it.
+public actor GoogleTokenSource {
+    public static let lifetimeSeconds: Int64 = 3600
     static let refreshMarginMillis: Int64 = 5 * 60 * 1000
 
     /// A cached token and when to stop using it.
     private struct Cached {
         var value: String
         var refreshAt: Int64
-        /// Minted to replace a token FCM refused, and not yet accepted by FCM: a second refusal is not the clock.
+        /// Minted to replace a token the API refused, and not yet accepted by it: a second refusal is not the clock.
         var replacesRejected: Bool
     }
 
     /// What `invalidate` made of an UNAUTHENTICATED answer.
-    enum Rejection: Sendable, Equatable {
+    public enum Rejection: Sendable, Equatable {
         /// The token is dropped (or already was); the next caller mints a new one: retry at once.
         case refresh
         /// The token was itself fresh after a refusal: the credentials are wrong, not the token's age.
         case credentialsInvalid
     }
 
-    private let account: FCMServiceAccount
-    nonisolated let tokenURL: String
+    private let account: GoogleServiceAccount
+    /// The OAuth scope the assertion asks for.
+    public nonisolated let scope: String
+    public nonisolated let tokenURL: String
     private let template: HTTPRequest
     private let clock: @Sendable () -> Int64
-    private let send: PushSender
+    private let send: GoogleSender
 
     private var cached: Cached?
     /// Set when a refused token was dropped: the next token minted replaces a rejected one.
     private var afterRejection = false
     /// Callers waiting for the refresh in flight; nil when none is.
-    private var waiters: [CheckedContinuation<Result<String, FCMTokenFailure>, Never>]?
+    private var waiters: [CheckedContinuation<Result<String, GoogleTokenFailure>, Never>]?
     /// Token requests sent, for tests and logs.
-    private(set) var refreshes = 0
+    public private(set) var refreshes = 0
 
-    init(
-        account: FCMServiceAccount, tokenURL: String? = nil, caFile: String? = nil, timeout: Duration = .seconds(15),
+    public init(
+        scope: String, account: GoogleServiceAccount, tokenURL: String? = nil, caFile: String? = nil,
+        timeout: Duration = .seconds(15),
         connectTimeout: Duration = .seconds(5), clock: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
-        send: @escaping PushSender = { await HTTPClient.shared.send($0) }
+        send: @escaping GoogleSender = { await HTTPClient.shared.send($0) }
     ) {
+        self.scope = scope
         self.account = account
         self.tokenURL = tokenURL ?? account.tokenURI
         template = HTTPRequest(
@@ -58,7 +65,7 @@ actor FCMTokenSource {
     }
 
     /// A valid access token, from the cache or from one token request shared by every caller that needs it now.
-    func token() async -> Result<String, FCMTokenFailure> {
+    public func token() async -> Result<String, GoogleTokenFailure> {
         if let cached, clock() < cached.refreshAt { return .success(cached.value) }
         if waiters != nil {
             return await withCheckedContinuation { waiters?.append($0) }
@@ -71,9 +78,9 @@ actor FCMTokenSource {
         return result
     }
 
-    /// FCM answered UNAUTHENTICATED to `token`. Drops it if it is still the cached one, so only the first of many
+    /// The API answered UNAUTHENTICATED to `token`. Drops it if it is still the cached one, so only the first of many
     /// refusals makes a new token; says whether to retry or to believe the refusal.
-    func invalidate(_ token: String) -> Rejection {
+    public func invalidate(_ token: String) -> Rejection {
         guard let current = cached, current.value == token else { return .refresh }
         cached = nil
         if current.replacesRejected { return .credentialsInvalid }
@@ -81,14 +88,14 @@ actor FCMTokenSource {
         return .refresh
     }
 
-    /// FCM accepted a request made with `token` (answered anything but UNAUTHENTICATED): it is a good token.
-    func confirm(_ token: String) {
+    /// The API accepted a request made with `token` (answered anything but UNAUTHENTICATED): it is a good token.
+    public func confirm(_ token: String) {
         guard cached?.value == token else { return }
         cached?.replacesRejected = false
         afterRejection = false
     }
 
-    private func refresh() async -> Result<String, FCMTokenFailure> {
+    private func refresh() async -> Result<String, GoogleTokenFailure> {
         refreshes += 1
         let now = clock()
         var request = template
@@ -96,7 +103,7 @@ actor FCMTokenSource {
             ("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + assertion(nowMillis: now))
                 .utf8)
         let answer = await send([request]).first ?? .failure(TransportError(curlCode: 42, message: "not run"))
-        switch FCMTokenResponse.parse(answer) {
+        switch GoogleTokenResponse.parse(answer) {
         case .failure(let failure):
             return .failure(failure)
         case .success(let (value, expiresIn)):
@@ -109,7 +116,7 @@ actor FCMTokenSource {
     }
 
     /// The signed JWT: `{"alg":"RS256","typ":"JWT","kid":…}` over iss, scope, aud, iat, exp (now + 1 hour).
-    func assertion(nowMillis: Int64) -> String {
+    public func assertion(nowMillis: Int64) -> String {
         var header = JSONWriter(reservingCapacity: 96)
         header.object([
             ("alg", .string("RS256")), ("typ", .string("JWT")), ("kid", account.privateKeyID.map(JSONValue.string)),
@@ -117,7 +124,7 @@ actor FCMTokenSource {
         let iat = nowMillis / 1000
         var claims = JSONWriter(reservingCapacity: 256)
         claims.object([
-            ("iss", .string(account.clientEmail)), ("scope", .string(Self.scope)), ("aud", .string(tokenURL)),
+            ("iss", .string(account.clientEmail)), ("scope", .string(scope)), ("aud", .string(tokenURL)),
             ("iat", .int(iat)), ("exp", .int(iat + Self.lifetimeSeconds)),
         ])
         return JWT.sign(headerJSON: header.bytes, claimsJSON: claims.bytes, signer: account.key)
@@ -125,13 +132,13 @@ actor FCMTokenSource {
 }
 
 /// Why no access token could be had, as the outcome every delivery waiting for it gets.
-enum FCMTokenFailure: Error, Sendable, Equatable {
+public enum GoogleTokenFailure: Error, Sendable, Equatable {
     /// The token endpoint refused the assertion (invalid_grant: bad key, deleted key, clock skew) or the URL.
     case credentialsInvalid(Reply)
     /// The token endpoint was unreachable or failing: try again later.
     case transient(Reply, retryAfter: Duration?)
 
-    var outcome: Outcome {
+    public var outcome: Outcome {
         switch self {
         case .credentialsInvalid(let reply): .credentialsInvalid(reply: reply)
         case .transient(let reply, let retryAfter): .transient(reply: reply, retryAfter: retryAfter)

@@ -1,7 +1,7 @@
 import HeraldPluginAPI
 import HeraldTransport
 
-/// Reads the token endpoint's answer (PROTOCOLS §3.2): the access token and its lifetime, or what the failure means.
+/// Reads Google's OAuth token endpoint's answer (PROTOCOLS §3.2, §6.3): the access token and its lifetime, or what the failure means.
 /// A pure function, like a classifier; the one place token-endpoint failure policy lives.
 ///
 /// | answer                                          | result                                   |
@@ -13,8 +13,8 @@ import HeraldTransport
 /// | other status                                    | credentialsInvalid                       |
 /// | curl 58, 60, 77 (TLS trust)                     | credentialsInvalid                       |
 /// | other curl errors                               | transient                                |
-enum FCMTokenResponse {
-    static func parse(_ answer: Result<HTTPResponse, TransportError>) -> Result<(String, Int64), FCMTokenFailure> {
+public enum GoogleTokenResponse {
+    public static func parse(_ answer: Result<HTTPResponse, TransportError>) -> Result<(String, Int64), GoogleTokenFailure> {
         let response: HTTPResponse
         switch answer {
         case .failure(let error):
@@ -33,7 +33,7 @@ enum FCMTokenResponse {
                     .transient(
                         Reply(code: code, text: "token endpoint: no access_token in the answer"), retryAfter: nil))
             }
-            var expiresIn = FCMTokenSource.lifetimeSeconds
+            var expiresIn = GoogleTokenSource.lifetimeSeconds
             if case .int(let seconds)? = object["expires_in"], seconds > 0 { expiresIn = seconds }
             return .success((token, expiresIn))
         }
