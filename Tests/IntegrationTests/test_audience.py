@@ -20,14 +20,14 @@ def meta_channel(peer, name="social", **extra):
             "audiences": {"cart": "2385000001", "loyal": "2385000002", "lapsed": "2385000003"}} | extra
 
 
-def audience_message(id, email=None, phone=None, name="cart", action="add", **to):
+def audience_message(id, email=None, phone=None, name="cart", action="add", channel="social", **to):
     recipient = {"external_id": None} | to
     recipient.pop("external_id")
     if email:
         recipient["email"] = email
     if phone:
         recipient["phone"] = phone
-    return {"id": id, "channel": "social", "to": recipient, "category": "marketing",
+    return {"id": id, "channel": channel, "to": recipient, "category": "marketing",
             "audience": {"name": name, "action": action}}
 
 
@@ -93,12 +93,8 @@ def test_replies_map_to_each_members_outcome(make_daemon, audience_peer):
     wait_for(lambda: daemon.events("failed", "bad") and daemon.events("delivered", "good"), 30,
              lambda: f"partial: {daemon.events()}")
     drop(daemon.spool, "retried", audience_message("retried", "retry@example.com"))
-    limited = audience_message("limited", "limit@example.com", name="loyal")
-    limited["channel"] = "social-limited"
-    drop(daemon.spool, "limited", limited)
-    paused = audience_message("paused", "auth@example.com", name="lapsed")
-    paused["channel"] = "social-auth"
-    drop(daemon.spool, "paused", paused)
+    drop(daemon.spool, "limited", audience_message("limited", "limit@example.com", name="loyal", channel="social-limited"))
+    drop(daemon.spool, "paused", audience_message("paused", "auth@example.com", name="lapsed", channel="social-auth"))
     wait_for(lambda: daemon.events("delivered", "retried") and daemon.events("throttled", "limited")
              and daemon.events("paused", "paused"), 30, lambda: f"outcomes: {daemon.events()}")
     assert daemon.stop() == 0

@@ -57,12 +57,8 @@ def test_replies_map_to_each_members_outcome(make_daemon, audience_peer):
     assert sha("good.member@example.com") in audience_peer.members("7001")
 
     drop(daemon.spool, "refreshed", audience_message("refreshed", "refresh@example.com"))
-    limited = audience_message("limited", "limit@example.com", name="loyal")
-    limited["channel"] = "social-limited"
-    drop(daemon.spool, "limited", limited)
-    denied = audience_message("denied", "denied@example.com", name="lapsed")
-    denied["channel"] = "social-denied"
-    drop(daemon.spool, "denied", denied)
+    drop(daemon.spool, "limited", audience_message("limited", "limit@example.com", name="loyal", channel="social-limited"))
+    drop(daemon.spool, "denied", audience_message("denied", "denied@example.com", name="lapsed", channel="social-denied"))
     wait_for(lambda: daemon.events("delivered", "refreshed") and daemon.events("throttled", "limited")
              and daemon.events("paused", "denied"), 30, lambda: f"outcomes: {daemon.events()}")
     assert daemon.stop() == 0

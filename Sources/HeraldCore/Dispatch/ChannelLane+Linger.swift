@@ -67,14 +67,7 @@ extension ChannelLane {
                 await doorbell.wait(timeout: min(wait, .seconds(30)))
             }
             handBack(buffer.drainAll())
-            let deadline = ContinuousClock.now + drain
-            while callsInFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
-                await doorbell.wait(timeout: .milliseconds(100))
-            }
-            if callsInFlight.load(ordering: .relaxed) > 0 {
-                shared.logger.warning("channel \(channel.name): drain timeout; \(inFlight) deliveries go back to the queue")
-                group.cancelAll()
-            }
+            if await stillBusy(after: drain, { self.callsInFlight.load(ordering: .relaxed) > 0 }) { group.cancelAll() }
         }
     }
 

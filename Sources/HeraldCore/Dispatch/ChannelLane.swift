@@ -123,14 +123,7 @@ final class ChannelLane: Sendable {
                     }
                 }
             }
-            let deadline = ContinuousClock.now + drain
-            while inflight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
-                await doorbell.wait(timeout: .milliseconds(100))
-            }
-            if inflight.load(ordering: .relaxed) > 0 {
-                shared.logger.warning("channel \(channel.name): drain timeout; \(inFlight) deliveries go back to the queue")
-                group.cancelAll()
-            }
+            if await stillBusy(after: drain, { self.inflight.load(ordering: .relaxed) > 0 }) { group.cancelAll() }
         }
     }
 
@@ -224,6 +217,18 @@ final class ChannelLane: Sendable {
         }
         // The slot stays taken until the outcomes are on record: a crash can then re-send at most `concurrency`.
         await shared.recorder.waitUntilRecorded(shared.recorder.submit(results))
+    }
+
+    /// Waits up to `drain` for the sends in flight; true (and said in the log) when some still run, for the caller
+    /// to cancel: their rows stay in flight and the next start requeues them.
+    func stillBusy(after drain: Duration, _ busy: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + drain
+        while busy(), ContinuousClock.now < deadline {
+            await doorbell.wait(timeout: .milliseconds(100))
+        }
+        guard busy() else { return false }
+        shared.logger.warning("channel \(channel.name): drain timeout; \(inFlight) deliveries go back to the queue")
+        return true
     }
 
     /// A paused channel waits for a ring, a held one (a throttle, a credentials pause) until the hold passes:
