@@ -22,8 +22,11 @@ public struct AudiencePlugin: ChannelPlugin {
         AudienceContract.contract(names: AudienceContract.names(config), normalizer: AudienceContract.normalizer(config))
     }
 
-    /// A call is one batch of up to 10,000 members (`batch`, filled by `batch_linger`); two calls at a time.
-    public var limits: PluginLimits { PluginLimits(maxBatch: 10_000, maxConcurrency: 16, defaultConcurrency: 2) }
+    /// A call is one batch of up to 10,000 members (`batch`, filled for up to `batch_linger`, 30 s unless the
+    /// channel says otherwise); two calls at a time.
+    public var limits: PluginLimits {
+        PluginLimits(maxBatch: 10_000, maxConcurrency: 16, defaultConcurrency: 2, defaultBatchLinger: .seconds(30))
+    }
 
     public init(config: PluginConfig, context: PluginContext) throws {
         try self.init(config: config, context: context, send: { await HTTPClient.shared.send($0) })

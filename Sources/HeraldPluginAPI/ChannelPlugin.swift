@@ -46,12 +46,19 @@ public struct PluginLimits: Sendable, Equatable {
     public var defaultRate: Double?
     /// Deliveries in flight when the channel sets no `concurrency`; nil means the core's default (64).
     public var defaultConcurrency: Int?
+    /// `batch_linger` when the channel sets none: a plugin whose every call is one upload of many members (an ad
+    /// audience) would otherwise send batches as small as what happened to be due.
+    public var defaultBatchLinger: Duration?
 
-    public init(maxBatch: Int = 1, maxConcurrency: Int = 16, defaultRate: Double? = nil, defaultConcurrency: Int? = nil) {
+    public init(
+        maxBatch: Int = 1, maxConcurrency: Int = 16, defaultRate: Double? = nil, defaultConcurrency: Int? = nil,
+        defaultBatchLinger: Duration? = nil
+    ) {
         self.maxBatch = maxBatch
         self.maxConcurrency = maxConcurrency
         self.defaultRate = defaultRate
         self.defaultConcurrency = defaultConcurrency
+        self.defaultBatchLinger = defaultBatchLinger
     }
 }
 

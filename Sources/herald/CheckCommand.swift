@@ -35,7 +35,8 @@ struct CheckCommand: AsyncParsableCommand {
             let rate = channel.rate.map { "\($0)/s" } ?? "unlimited"
             print(
                 "  \(channel.name): plugin \(channel.pluginName), concurrency \(channel.concurrency), "
-                    + "batch \(channel.batch), rate \(rate)\(channel.paused ? ", paused" : "")")
+                    + "batch \(channel.batch)\(channel.batchLinger.map { " (linger \(DurationText.format($0)))" } ?? ""), "
+                    + "rate \(rate)\(channel.paused ? ", paused" : "")")
             guard probe else { continue }
             // One line per target, so one dead endpoint of a channel cannot hide behind a live one.
             for result in await channel.plugin.probe() {

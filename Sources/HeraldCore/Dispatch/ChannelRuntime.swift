@@ -36,10 +36,10 @@ public struct ChannelRuntime: Sendable {
         self.plugin = plugin
         contract = type(of: plugin).contract(for: config.pluginConfig)
         concurrency = max(1, min(config.concurrency ?? limits.defaultConcurrency ?? Self.defaultConcurrency, limits.maxConcurrency))
-        batchLinger = config.batchLinger
+        batchLinger = config.batchLinger ?? limits.defaultBatchLinger
         // A batch never exceeds the deliveries allowed in flight, unless batches linger: then `concurrency`
         // counts plugin calls, and a call may carry a whole batch.
-        let batchCeiling = config.batchLinger == nil ? min(limits.maxBatch, concurrency) : limits.maxBatch
+        let batchCeiling = batchLinger == nil ? min(limits.maxBatch, concurrency) : limits.maxBatch
         batch = max(1, min(config.batch ?? limits.maxBatch, batchCeiling))
         rate = config.rate?.perSecond ?? limits.defaultRate
         paused = config.paused

@@ -20,9 +20,12 @@ final class FakePlugin: ChannelPlugin {
     private let script: Mutex<Script>
     private let calls = Mutex<[Call]>([])
 
-    init(clock: FakeClock, maxBatch: Int = 1, script: @escaping Script = { batch, _ in batch.map { _ in .ok } }) {
+    init(
+        clock: FakeClock, maxBatch: Int = 1, defaultBatchLinger: Duration? = nil,
+        script: @escaping Script = { batch, _ in batch.map { _ in .ok } }
+    ) {
         self.clock = clock
-        limits = PluginLimits(maxBatch: maxBatch, maxConcurrency: 16)
+        limits = PluginLimits(maxBatch: maxBatch, maxConcurrency: 16, defaultBatchLinger: defaultBatchLinger)
         self.script = Mutex(script)
     }
 
