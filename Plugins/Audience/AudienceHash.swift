@@ -4,6 +4,6 @@ import HeraldCrypto
 /// Only for values already normalised; it neither trims nor lower-cases.
 enum AudienceHash {
     static func sha256Hex(_ text: String) -> String {
-        Hex.encode(Digest.sha256(Array(text.utf8)))
+        Hex.lowercase(Digest.sha256(Array(text.utf8)))
     }
 }

@@ -58,7 +58,7 @@ struct AudienceNormalizer: Sendable {
     ) -> String? {
         guard let raw, sending != .omitted else { return nil }
         let trimmed = TextFolding.trim(raw)
-        if sending == .hashed, Hex.isSHA256(trimmed) { return trimmed.lowercased() }
+        if sending == .hashed, AudienceHash.isSHA256(trimmed) { return trimmed.lowercased() }
         switch normalize(raw) {
         case .value(let text) where !text.isEmpty:
             return sending == .hashed ? AudienceHash.sha256Hex(text) : text

@@ -42,7 +42,7 @@ enum GenericRequest {
         let body = writer.bytes
         // One id per request content: a retry of the same members carries the same id, so the receiver can
         // drop a repeat; the timestamp, and so the signature, is per attempt.
-        let id = "aud_" + Hex.encode(Array(Digest.sha256(body).prefix(12)))
+        let id = "aud_" + Hex.lowercase(Digest.sha256(body).prefix(12))
         let seconds = now / 1000
         var headers = [
             "Content-Type: application/json", "User-Agent: Herald/1", "webhook-id: \(id)", "webhook-timestamp: \(seconds)",

@@ -55,11 +55,7 @@ enum EmailRequest {
     /// The same on every attempt of one message, so a receiver that deduplicates by Message-ID drops the copy a
     /// crash may resend. The id's own characters (`:` `@`) are not all legal on the left of a Message-ID: hash it.
     static func messageID(_ delivery: Delivery, domain: String) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var left: [UInt8] = []
-        for byte in Digest.sha256(Array((delivery.channel + "\n" + delivery.id).utf8)).prefix(16) {
-            left += [digits[Int(byte >> 4)], digits[Int(byte & 15)]]
-        }
-        return "<" + String(decoding: left, as: UTF8.self) + ".herald@" + domain + ">"
+        let left = Hex.lowercase(Digest.sha256(Array((delivery.channel + "\n" + delivery.id).utf8)).prefix(16))
+        return "<" + left + ".herald@" + domain + ">"
     }
 }

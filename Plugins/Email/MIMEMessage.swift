@@ -114,13 +114,7 @@ struct MIMEMessage {
     /// `=_h_` + 32 random hex digits. `=_` cannot appear in either body encoding (quoted-printable writes `=` as `=3D`
     /// and base64 has neither character), so the boundary never collides with content and needs no search.
     static func makeBoundary() -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = Array("=_h_".utf8)
-        for byte in Digest.randomBytes(16) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        "=_h_" + Hex.lowercase(Digest.randomBytes(16))
     }
 
     // MARK: - Pieces

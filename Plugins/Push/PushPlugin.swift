@@ -27,26 +27,18 @@ public struct PushPlugin: ChannelPlugin {
         let parsed = try PushConfig(config, context: context)
         var providers: [String: any PushProvider] = [:]
         if let apns = parsed.apns {
-            do {
-                providers["apns"] = try APNsProvider(
-                    settings: apns, timeout: parsed.timeout, connectTimeout: parsed.connectTimeout)
-            } catch {
-                throw Self.keyFileError(config, "apns", "key_file", error)
+            providers["apns"] = try Self.provider(config, "apns", "key_file") {
+                try APNsProvider(settings: apns, timeout: parsed.timeout, connectTimeout: parsed.connectTimeout)
             }
         }
         if let fcm = parsed.fcm {
-            do {
-                providers["fcm"] = try FCMProvider(
-                    settings: fcm, timeout: parsed.timeout, connectTimeout: parsed.connectTimeout)
-            } catch {
-                throw Self.keyFileError(config, "fcm", "service_account_file", error)
+            providers["fcm"] = try Self.provider(config, "fcm", "service_account_file") {
+                try FCMProvider(settings: fcm, timeout: parsed.timeout, connectTimeout: parsed.connectTimeout)
             }
         }
         if let webpush = parsed.webpush {
-            do {
-                providers["web"] = try WebPushProvider(settings: webpush, config: parsed)
-            } catch {
-                throw Self.keyFileError(config, "webpush", "vapid_key_file", error)
+            providers["web"] = try Self.provider(config, "webpush", "vapid_key_file") {
+                try WebPushProvider(settings: webpush, config: parsed)
             }
         }
         self.config = parsed
@@ -55,12 +47,17 @@ public struct PushPlugin: ChannelPlugin {
         facts = context.facts
     }
 
-    /// A provider's key file could not be used: the error names `apns.key_file` and says why (herald check shows it).
-    private static func keyFileError(_ config: PluginConfig, _ table: String, _ key: String, _ error: some Error)
-        -> ConfigError
-    {
-        guard let nested = (try? config.table(table)) ?? nil else { return config.error(table, "\(error)") }
-        return nested.error(key, "\(error)")
+    /// Builds a provider; when its key file cannot be used, the error names `apns.key_file` and says why (herald
+    /// check shows it).
+    private static func provider(
+        _ config: PluginConfig, _ table: String, _ key: String, _ make: () throws -> any PushProvider
+    ) throws(ConfigError) -> any PushProvider {
+        do {
+            return try make()
+        } catch {
+            guard let nested = (try? config.table(table)) ?? nil else { throw config.error(table, "\(error)") }
+            throw nested.error(key, "\(error)")
+        }
     }
 
     init(config: PushConfig, providers: [String: any PushProvider], channel: String, facts: FactSink) {

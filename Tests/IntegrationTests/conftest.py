@@ -45,29 +45,6 @@ def make_receiver(tmp_path):
         receiver.stop()
 
 
-@pytest.fixture
-def make_smtp(tmp_path):
-    """make_smtp(tls=None, require_tls=False, auth=None) -> SMTPPeer (aiosmtpd, listening); stopped at teardown."""
-    peers = []
-
-    def factory(**options):
-        peer = SMTPPeer(tmp_path / f"smtp{len(peers)}", **options)
-        peers.append(peer)
-        return peer
-
-    yield factory
-    for peer in peers:
-        peer.stop()
-
-
-@pytest.fixture
-def smtp_sink():
-    """Postfix smtp-sink on loopback, stopped at teardown."""
-    sink = SMTPSink()
-    yield sink
-    sink.stop()
-
-
 def _peers(peer_class, tmp_path, prefix):
     """A fixture body: yields a factory making `peer_class(tmp_path/PREFIXn, **options)`, then stops them all."""
     peers = []
@@ -80,6 +57,20 @@ def _peers(peer_class, tmp_path, prefix):
     yield factory
     for peer in peers:
         peer.stop()
+
+
+@pytest.fixture
+def make_smtp(tmp_path):
+    """make_smtp(tls=None, require_tls=False, auth=None) -> SMTPPeer (aiosmtpd, listening); stopped at teardown."""
+    yield from _peers(SMTPPeer, tmp_path, "smtp")
+
+
+@pytest.fixture
+def smtp_sink():
+    """Postfix smtp-sink on loopback, stopped at teardown."""
+    sink = SMTPSink()
+    yield sink
+    sink.stop()
 
 
 @pytest.fixture

@@ -184,7 +184,7 @@ public struct MessageDecoder: Sendable {
     static func derivedID(fileName: String, bytes: [UInt8]) -> String {
         var stem = fileName.hasSuffix(".json") ? String(fileName.dropLast(5)) : fileName
         stem = String(stem.map { MessageRules.isIDCharacter($0) ? $0 : "_" }.prefix(100))
-        let hash = Digest.sha256(bytes).prefix(8).map { String($0, radix: 16).leftPadded(2) }.joined()
+        let hash = Hex.lowercase(Digest.sha256(bytes).prefix(8))
         return stem.isEmpty ? hash : "\(stem)-\(hash)"
     }
 }

@@ -1,0 +1,15 @@
+/// Lower-case hex of bytes: digests in ids (Message-ID, apns-id, webhook ids), MIME boundaries, and the SHA-256
+/// hashes ad platforms take. One table, no `String(radix:)` per byte.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
