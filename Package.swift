@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "HeraldCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(
             name: "HeraldTransport",
-            dependencies: ["CCurl", "CEpoll", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HeraldPluginAPI", "CCurl", "CEpoll", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         // Google's OAuth service-account flow (RS256 assertion → access token), shared by FCM and the Data Manager API.
         .target(

@@ -67,10 +67,10 @@ enum GenericClassifier {
     static func classify(_ result: Result<HTTPResponse, TransportError>, members: [AudienceMember]) -> [Outcome] {
         let response: HTTPResponse
         switch result {
-        case .failure(let error): return members.map { _ in AudienceReply.noAnswer(error) }
+        case .failure(let error): return members.map { _ in error.outcome }
         case .success(let answer): response = answer
         }
-        let reply = Reply(code: String(response.status), text: AudienceReply.summary(response.body))
+        let reply = Reply(code: String(response.status), text: response.firstLine)
         let outcome: Outcome
         switch response.status {
         case 200..<300:

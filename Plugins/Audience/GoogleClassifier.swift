@@ -12,7 +12,7 @@ import HeraldTransport
 /// | 403, PERMISSION_DENIED | credentialsInvalid (the account is not the service account's to manage) |
 /// | 408, 5xx, UNAVAILABLE, INTERNAL, DEADLINE_EXCEEDED | transient |
 /// | 400, INVALID_ARGUMENT, other 4xx | permanent |
-/// | transport errors | `AudienceReply.noAnswer` |
+/// | transport errors | `TransportError.outcome` |
 enum GoogleClassifier {
     /// When a 429 says nothing of when to come back: the quota is counted per minute.
     static let defaultBlock: Duration = .seconds(60)
@@ -26,7 +26,7 @@ enum GoogleClassifier {
     static func classify(_ result: Result<HTTPResponse, TransportError>, members: [AudienceMember]) -> Verdict {
         let response: HTTPResponse
         switch result {
-        case .failure(let error): return .outcomes(members.map { _ in AudienceReply.noAnswer(error) })
+        case .failure(let error): return .outcomes(members.map { _ in error.outcome })
         case .success(let answer): response = answer
         }
         let json = try? JSONParser.parse(response.body)
@@ -35,7 +35,7 @@ enum GoogleClassifier {
         }
         let error = json?["error"]
         let status = error?["status"]?.stringValue
-        let message = error?["message"]?.stringValue ?? AudienceReply.summary(response.body)
+        let message = error?["message"]?.stringValue ?? response.firstLine
         let reply = Reply(code: "google:" + (status ?? String(response.status)), text: message)
         let outcome: Outcome
         switch (status, response.status) {

@@ -27,7 +27,7 @@ enum MetaClassifier {
         let response: HTTPResponse
         switch result {
         case .failure(let error):
-            return all(members, AudienceReply.noAnswer(error))
+            return all(members, error.outcome)
         case .success(let answer):
             response = answer
         }
@@ -38,7 +38,7 @@ enum MetaClassifier {
         let error = json?["error"]
         let code = error?["code"]?.intValue
         let subcode = error?["error_subcode"]?.intValue
-        let message = error?["message"]?.stringValue ?? AudienceReply.summary(response.body)
+        let message = error?["message"]?.stringValue ?? response.firstLine
         let reply = Reply(code: code.map { "meta:\($0)" + (subcode.map { "/\($0)" } ?? "") } ?? String(response.status), text: message)
         let outcome: Outcome
         if let code, rateLimitCodes.contains(code) || subcode.map(rateLimitSubcodes.contains) == true {

@@ -18,7 +18,7 @@ enum APNsClassifier {
         let response: HTTPResponse
         switch result {
         case .failure(let error):
-            return .result(.failed(error.pushOutcome))
+            return .result(.failed(error.outcome))
         case .success(let answer): response = answer
         }
         let reason = Self.reason(response.body)

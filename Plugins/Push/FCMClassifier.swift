@@ -31,7 +31,7 @@ enum FCMClassifier {
         let response: HTTPResponse
         switch answer {
         case .failure(let error):
-            return .result(.failed(error.pushOutcome))
+            return .result(.failed(error.outcome))
         case .success(let answer):
             response = answer
         }
@@ -84,8 +84,7 @@ struct FCMErrorBody: Sendable {
     private var firstLine: String
 
     init(_ body: [UInt8]) {
-        let text = String(decoding: body.prefix(200), as: UTF8.self)
-        firstLine = String(text.split(whereSeparator: \.isNewline).first ?? "")
+        firstLine = HTTPResponse.firstLine(of: body)
         guard case .object(let top)? = try? JSONParser.parse(body) else { return }
         if case .string(let text)? = top["name"] { name = text }
         guard case .object(let error)? = top["error"] else { return }

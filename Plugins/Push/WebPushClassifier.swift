@@ -22,7 +22,7 @@ enum WebPushClassifier {
     static func classify(_ result: Result<HTTPResponse, TransportError>) -> DeviceResult {
         switch result {
         case .failure(let error):
-            return .failed(error.pushOutcome)
+            return .failed(error.outcome)
         case .success(let response):
             let reply = Reply(code: String(response.status), text: text(response))
             switch response.status {
@@ -50,9 +50,7 @@ enum WebPushClassifier {
     }
 
     static func text(_ response: HTTPResponse) -> String {
-        let line =
-            String(decoding: response.body.prefix(200), as: UTF8.self)
-            .split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let line = response.firstLine
         return line.isEmpty ? reasons[response.status] ?? "" : line
     }
 

@@ -17,10 +17,9 @@ enum WebhookClassifier {
     static func classify(_ result: Result<HTTPResponse, TransportError>) -> Outcome {
         switch result {
         case .failure(let error):
-            let reply = Reply(code: error.code, text: error.message)
-            return error.isCertificateProblem ? .credentialsInvalid(reply: reply) : .transient(reply: reply, retryAfter: nil)
+            return error.outcome
         case .success(let response):
-            let reply = Reply(code: String(response.status), text: summary(response.body))
+            let reply = Reply(code: String(response.status), text: response.firstLine)
             switch response.status {
             case 200..<300: return .delivered(providerID: nil, reply: reply)
             case 429: return .throttled(reply: reply, retryAfter: response.retryAfter)
@@ -30,11 +29,5 @@ enum WebhookClassifier {
             default: return .permanent(reply: reply)
             }
         }
-    }
-
-    /// The first line of the reply body, shortened: enough for a log line, never a whole HTML error page.
-    static func summary(_ body: [UInt8]) -> String {
-        let text = String(decoding: body.prefix(200), as: UTF8.self)
-        return String(text.split(whereSeparator: \.isNewline).first ?? "")
     }
 }

@@ -50,8 +50,8 @@ public enum GoogleTokenResponse {
         if case .string(let error)? = object["error"] { parts.append(error) }
         if case .string(let detail)? = object["error_description"] { parts.append(detail) }
         if parts.isEmpty {
-            let text = String(decoding: body.prefix(200), as: UTF8.self)
-            return String(text.split(whereSeparator: \.isNewline).first ?? "no error given")
+            let line = HTTPResponse.firstLine(of: body)
+            return line.isEmpty ? "no error given" : line
         }
         return parts.joined(separator: ": ")
     }
