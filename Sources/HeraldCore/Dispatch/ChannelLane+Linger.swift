@@ -9,6 +9,7 @@ extension ChannelLane {
         var buffer = LingerBuffer<Prepared>(batch: channel.batch, linger: linger.milliseconds)
         var bucket = channel.rate.map { TokenBucket(rate: $0) }
         let key = channel.contract.batchKey
+        let cancel = channel.contract.batchCancel
         // A batch per call slot and one more waiting, so a freed slot finds a full batch; no more: a waiting
         // delivery holds its decoded message and rendered content (a few KB each).
         let room = { self.channel.batch * max(2, self.concurrencyLimit + 1) }
@@ -43,8 +44,8 @@ extension ChannelLane {
                             var (prepared, results) = screen(rows, now: now)
                             for item in prepared {
                                 let itemKey = key?(item.delivery) ?? ""
-                                let member = channel.contract.batchCancel?.member(item.delivery)
-                                if let member, let undone = channel.contract.batchCancel?.undoes(itemKey),
+                                let member = cancel?.member(item.delivery)
+                                if let member, let undone = cancel?.undoes(itemKey),
                                     let waiting = buffer.cancel(key: undone, member: member)
                                 {
                                     results += cancelled(item, by: waiting, now: now) + cancelled(waiting, by: item, now: now)
