@@ -28,10 +28,7 @@ extension AudienceConfig {
                 throw config.error("service_account_file", error.description)
             }
             if let url = try config.string("token_url") {
-                guard url.hasPrefix("https://") || url.hasPrefix("http://"),
-                    !url.unicodeScalars.contains(where: { $0.value <= 32 || $0.value == 127 })
-                else { throw config.error("token_url", "\"\(url)\" is not an http:// or https:// URL") }
-                tokenURL = url
+                tokenURL = try config.checkHTTPURL(url, key: "token_url")
             }
             let id = try config.requiredString("account_id", example: "123-456-7890")
             let digits = id.filter { $0 != "-" }

@@ -63,10 +63,8 @@ struct AudienceConfig: Sendable {
         guard let url = given ?? Self.defaultURLs[provider] else {
             throw config.error("url", "the \(provider.rawValue) provider needs a url, e.g. https://ads.example.com/audiences")
         }
-        guard url.hasPrefix("https://") || url.hasPrefix("http://"),
-            !url.unicodeScalars.contains(where: { $0.value <= 32 || $0.value == 127 })
-        else { throw config.error("url", "\"\(url)\" is not an http:// or https:// URL") }
-        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        let checked = try config.checkHTTPURL(url, key: "url")
+        self.url = checked.hasSuffix("/") ? String(checked.dropLast()) : checked
         switch provider {
         case .meta:
             guard let token = try config.secret("access_token", context: context), !token.isEmpty else {

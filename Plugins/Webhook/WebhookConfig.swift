@@ -24,10 +24,10 @@ public struct WebhookConfig: Sendable {
 
     public init(_ config: PluginConfig, context: PluginContext) throws(ConfigError) {
         try config.rejectUnknownKeys(allowed: Self.keys)
-        url = try Self.checkURL(try config.requiredString("url", example: "https://crm.example.com/hooks/herald"), key: "url", config)
+        url = try config.checkHTTPURL(try config.requiredString("url", example: "https://crm.example.com/hooks/herald"), key: "url")
         var endpoints: [String: String] = [:]
         for (name, value) in try config.stringTable("endpoints") {
-            endpoints[name] = try Self.checkURL(value, key: "endpoints", config)
+            endpoints[name] = try config.checkHTTPURL(value, key: "endpoints")
         }
         self.endpoints = endpoints
         if let text = try config.secret("secret", context: context) {
@@ -47,12 +47,5 @@ public struct WebhookConfig: Sendable {
         case let other: throw config.error("http", "\"\(other)\" is not one of auto, 1.1, h2c")
         }
         eventType = try config.string("event_type") ?? "message.send"
-    }
-
-    private static func checkURL(_ text: String, key: String, _ config: PluginConfig) throws(ConfigError) -> String {
-        guard text.hasPrefix("https://") || text.hasPrefix("http://"),
-            !text.unicodeScalars.contains(where: { $0.value <= 32 || $0.value == 127 })
-        else { throw config.error(key, "\"\(text)\" is not an http:// or https:// URL") }
-        return text
     }
 }
