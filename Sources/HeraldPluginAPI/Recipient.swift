@@ -1,6 +1,6 @@
 /// Who a message is for, as the producer wrote it in `to`. Addresses are checked at intake (no CR/LF, no control
 /// characters), so a plugin can put them on the wire as they are.
-public struct Recipient: Sendable, Equatable, Codable {
+public struct Recipient: Sendable, Equatable {
     public var email: String?
     public var name: String?
     public var timezone: String?
@@ -26,6 +26,7 @@ public struct Recipient: Sendable, Equatable, Codable {
         self.profile = profile
     }
 
+    /// The `to` member names, as intake reads them.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case email, name, timezone, push, phone, visitor
         case externalID = "external_id"
@@ -62,41 +63,6 @@ public struct Recipient: Sendable, Equatable, Codable {
             [("first_name", firstName), ("last_name", lastName), ("city", city), ("region", region),
              ("postal_code", postalCode), ("country", country)].compactMap { name, value in value.map { (name, $0) } }
         }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        email = try container.decodeIfPresent(String.self, forKey: .email)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        timezone = try container.decodeIfPresent(String.self, forKey: .timezone)
-        push = try container.decodeIfPresent([PushDevice].self, forKey: .push)
-        phone = try container.decodeIfPresent(String.self, forKey: .phone)
-        visitor = try container.decodeIfPresent(String.self, forKey: .visitor)
-        externalID = try container.decodeIfPresent(String.self, forKey: .externalID)
-        profile = Profile(
-            firstName: try container.decodeIfPresent(String.self, forKey: .firstName),
-            lastName: try container.decodeIfPresent(String.self, forKey: .lastName),
-            city: try container.decodeIfPresent(String.self, forKey: .city),
-            region: try container.decodeIfPresent(String.self, forKey: .region),
-            postalCode: try container.decodeIfPresent(String.self, forKey: .postalCode),
-            country: try container.decodeIfPresent(String.self, forKey: .country))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(email, forKey: .email)
-        try container.encodeIfPresent(name, forKey: .name)
-        try container.encodeIfPresent(timezone, forKey: .timezone)
-        try container.encodeIfPresent(push, forKey: .push)
-        try container.encodeIfPresent(phone, forKey: .phone)
-        try container.encodeIfPresent(visitor, forKey: .visitor)
-        try container.encodeIfPresent(externalID, forKey: .externalID)
-        try container.encodeIfPresent(profile.firstName, forKey: .firstName)
-        try container.encodeIfPresent(profile.lastName, forKey: .lastName)
-        try container.encodeIfPresent(profile.city, forKey: .city)
-        try container.encodeIfPresent(profile.region, forKey: .region)
-        try container.encodeIfPresent(profile.postalCode, forKey: .postalCode)
-        try container.encodeIfPresent(profile.country, forKey: .country)
     }
 
     /// The recipient as a JSON object, the fields that are set, as plugins put it in payloads.
