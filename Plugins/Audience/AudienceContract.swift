@@ -2,7 +2,8 @@ import HeraldPluginAPI
 
 /// What the `audience` channel declares to the core: it matches people (email, phone or external id) rather
 /// than reaching them, so caps and quiet hours skip it; it needs no content; it owns the message's `audience`
-/// object (a name the channel maps, an action); and its batches group by audience and action.
+/// object (a name the channel maps, an action); its batches group by audience and action; it files its members
+/// in the core's membership ledger, so an opt-out removes them; and it takes email and phone already hashed.
 enum AudienceContract {
     static let addressKind = "audience"
 
@@ -14,7 +15,8 @@ enum AudienceContract {
             batchKey: { delivery in batchKey(delivery) },
             // An add for someone who opted out anywhere ends suppressed; a remove always goes.
             stoppedByOptOut: { fields in fields["audience"]?["action"]?.stringValue == "add" },
-            batchCancel: normalizer.map(cancel))
+            batchCancel: normalizer.map(cancel), membership: normalizer.map(AudienceMembership.membership),
+            takesHashedIdentifiers: true)
     }
 
     /// A remove of a member whose add still waits for its batch undoes it: both end cancelled, nothing is sent.

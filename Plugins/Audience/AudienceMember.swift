@@ -5,6 +5,8 @@ import HeraldPluginAPI
 struct AudienceMember: Sendable {
     var index: Int
     var id: String
+    /// The audience's name in the message (the ledger's list), not the provider's id.
+    var list: String
     var identity: NormalizedIdentity
     /// The message's own `audience.consent` (Google): it overrides the channel's per member; empty: the channel's.
     var consent: [String: String] = [:]

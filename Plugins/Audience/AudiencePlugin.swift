@@ -15,6 +15,8 @@ public struct AudiencePlugin: ChannelPlugin {
     private let google: GoogleAudience?
     private let send: @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
     private let logger: Logger
+    private let channel: String
+    private let facts: FactSink
 
     public static var contract: ChannelContract { AudienceContract.contract(names: []) }
 
@@ -42,6 +44,8 @@ public struct AudiencePlugin: ChannelPlugin {
         google = parsed.google.map { GoogleAudience(config: parsed, google: $0, send: send) }
         self.send = send
         logger = context.logger
+        channel = context.channel
+        facts = context.facts
     }
 
     public func deliver(_ batch: [Delivery]) async -> [Outcome] {
@@ -64,7 +68,8 @@ public struct AudiencePlugin: ChannelPlugin {
                 continue
             }
             let key = request.name + "/" + request.action.rawValue
-            let member = AudienceMember(index: index, id: delivery.id, identity: identity, consent: request.consent)
+            let member = AudienceMember(
+                index: index, id: delivery.id, list: request.name, identity: identity, consent: request.consent)
             groups[key, default: (request, audienceID, [])].members.append(member)
         }
         var chunks: [AudienceChunk] = []
@@ -82,9 +87,18 @@ public struct AudiencePlugin: ChannelPlugin {
             let answers = await send(chunks.map { build($0.members, audienceID: $0.audienceID, action: $0.action, now: now) })
             results = zip(chunks, answers).map { chunk, answer in classify(answer, chunk.members) }
         }
+        var changes: [Fact] = []
         for (chunk, chunkOutcomes) in zip(chunks, results) {
-            for (member, outcome) in zip(chunk.members, chunkOutcomes) { outcomes[member.index] = outcome }
+            for (member, outcome) in zip(chunk.members, chunkOutcomes) {
+                outcomes[member.index] = outcome
+                guard case .delivered = outcome,
+                    let change = AudienceMembership.change(list: member.list, action: chunk.action, identity: member.identity)
+                else { continue }
+                changes.append(.membership(channel: channel, messageID: member.id, change))
+            }
         }
+        // On file before the outcomes are: an opt-out that comes next finds these members.
+        await facts.report(changes)
         return outcomes.map { $0 ?? .transient(reply: Reply(code: "cancelled", text: "not sent"), retryAfter: nil) }
     }
 

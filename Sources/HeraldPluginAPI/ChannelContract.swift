@@ -47,6 +47,11 @@ public struct ChannelContract: Sendable {
     public var stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)?
     /// On a channel with `batch_linger`: which waiting delivery a new one undoes, so both end `cancelled` unsent.
     public var batchCancel: BatchCancel?
+    /// For a channel that keeps people in lists: how an opt-out finds them and takes them off (`Membership`).
+    public var membership: Membership?
+    /// Whether `to.email` and `to.phone` may arrive as SHA-256 hashes (64 hex digits) instead of addresses, for a
+    /// channel that only ever sends them hashed; intake then skips the address check for such a value.
+    public var takesHashedIdentifiers: Bool
 
     public init(
         addressKind: String, address: @escaping @Sendable (_ recipient: Recipient, _ endpoint: String?) -> String? = {
@@ -57,7 +62,8 @@ public struct ChannelContract: Sendable {
         recipient: (@Sendable (Recipient) -> (path: String, reason: String)?)? = nil, fanOut: FanOut? = nil,
         destination: (@Sendable (Delivery) -> String?)? = nil, reachesPerson: Bool = true,
         batchKey: (@Sendable (Delivery) -> String)? = nil,
-        stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)? = nil, batchCancel: BatchCancel? = nil
+        stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)? = nil, batchCancel: BatchCancel? = nil,
+        membership: Membership? = nil, takesHashedIdentifiers: Bool = false
     ) {
         self.addressKind = addressKind
         self.address = address
@@ -74,6 +80,8 @@ public struct ChannelContract: Sendable {
         self.batchKey = batchKey
         self.stoppedByOptOut = stoppedByOptOut
         self.batchCancel = batchCancel
+        self.membership = membership
+        self.takesHashedIdentifiers = takesHashedIdentifiers
     }
 }
 

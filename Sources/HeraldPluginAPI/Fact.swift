@@ -13,6 +13,8 @@ public struct Fact: Sendable, Equatable {
         /// One address of the recipient is dead (`addressKind`, `address`, `deadReason`): the core suppresses that
         /// address at once, never the person's other addresses.
         public static let addressDead = Kind(rawValue: "address_dead")
+        /// A person joined or left a list on the far side (`membership`): the core files it in its ledger.
+        public static let membership = Kind(rawValue: "membership")
 
         public var description: String { rawValue }
     }
@@ -30,12 +32,15 @@ public struct Fact: Sendable, Equatable {
     public var deadReason: DeadAddressReason?
     /// The peer's words.
     public var reply: Reply?
+    /// Who joined or left which list, for `membership`.
+    public var membership: MembershipChange?
     /// What a kind carries beyond these (a visitor's reply text), by name.
     public var details: [String: JSONValue]
 
     public init(
         kind: Kind, channel: String, messageID: String? = nil, addressKind: String? = nil, address: String? = nil,
-        deadReason: DeadAddressReason? = nil, reply: Reply? = nil, details: [String: JSONValue] = [:]
+        deadReason: DeadAddressReason? = nil, reply: Reply? = nil, membership: MembershipChange? = nil,
+        details: [String: JSONValue] = [:]
     ) {
         self.kind = kind
         self.channel = channel
@@ -44,6 +49,7 @@ public struct Fact: Sendable, Equatable {
         self.address = address
         self.deadReason = deadReason
         self.reply = reply
+        self.membership = membership
         self.details = details
     }
 
@@ -55,5 +61,10 @@ public struct Fact: Sendable, Equatable {
         Fact(
             kind: .addressDead, channel: channel, messageID: messageID, addressKind: addressKind, address: address,
             deadReason: reason, reply: reply)
+    }
+
+    /// The message `messageID` took effect on the far side: `change.member` joined or left `change.list`.
+    public static func membership(channel: String, messageID: String, _ change: MembershipChange) -> Fact {
+        Fact(kind: .membership, channel: channel, messageID: messageID, membership: change)
     }
 }

@@ -10,27 +10,32 @@ import HeraldPluginAPI
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Count delivery events, grouped by campaign, stage, channel or event; delivery latency per channel.")
+        abstract: "Count delivery events, grouped by campaign, stage, channel or event; delivery latency per channel; audience sizes.",
+        discussion: """
+            --by audience reads the membership ledger instead: per channel and audience, the members added and \
+            removed (each delivered message counts once) and how many are in it now, as far as Herald knows.
+            """)
 
     /// Columns always shown, in this order; other events seen in the window follow, sorted.
     static let leadingEvents = ["accepted", "delivered", "failed", "suppressed", "capped", "cancelled", "fallback"]
 
     enum Grouping: String, ExpressibleByArgument, CaseIterable {
-        case campaign, stage, channel, event
+        case campaign, stage, channel, event, audience
 
-        var ledger: StatsGrouping {
+        var ledger: StatsGrouping? {
             switch self {
             case .campaign: .campaign
             case .stage: .stage
             case .channel: .channel
             case .event: .event
+            case .audience: nil
             }
         }
     }
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: "Group rows by campaign, stage, channel or event.")
+    @Option(help: "Group rows by campaign, stage, channel or event; or audience: members added, removed and in now.")
     var by: Grouping = .event
 
     @Option(help: "Only events of this last stretch of time, e.g. 15m, 1h, 7d (counted from the start of its hour).")
@@ -48,11 +53,15 @@ struct StatsCommand: ParsableCommand {
             }
             cutoff = Clock.nowMillis() - window.milliseconds
         }
+        guard let grouping = by.ledger else {
+            try printAudiences(config.state)
+            return
+        }
         let query: StatsQuery
         let rows: [StatsRow]
         do {
             query = try StatsQuery(directory: config.state)
-            rows = try query.counts(since: cutoff, by: by.ledger)
+            rows = try query.counts(since: cutoff, by: grouping)
         } catch {
             printError("\(error)")
             throw ExitCode.failure
@@ -69,6 +78,23 @@ struct StatsCommand: ParsableCommand {
                 printError("\(error)")
                 throw ExitCode.failure
             }
+        }
+    }
+
+    /// `--by audience`: the membership ledger's lists; `--since` does not apply (sizes are now, counts since ever).
+    private func printAudiences(_ state: String) throws {
+        let counts: [MembershipCount]
+        do {
+            counts = try MembershipLedger.counts(directory: state)
+        } catch {
+            printError("\(state)/\(MembershipLedger.fileName): \(error)")
+            throw ExitCode.failure
+        }
+        print(pad("CHANNEL", 16) + pad("AUDIENCE", 24) + pad("ADDS", 12) + pad("REMOVES", 12) + "SIZE")
+        for count in counts {
+            print(
+                pad(label(count.channel), 16) + pad(label(count.list), 24) + pad(String(count.joins), 12)
+                    + pad(String(count.leaves), 12) + String(count.size))
         }
     }
 

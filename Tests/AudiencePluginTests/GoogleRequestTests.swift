@@ -197,7 +197,7 @@ final class GoogleRequestTests: XCTestCase {
     }
 
     func testErrorClassification() {
-        let members = [AudienceMember(index: 0, id: "a", identity: NormalizedIdentity(email: "e"))]
+        let members = [AudienceMember(index: 0, id: "a", list: "l", identity: NormalizedIdentity(email: "e"))]
         func label(_ result: Result<HTTPResponse, TransportError>) -> String {
             switch GoogleClassifier.classify(result, members: members) {
             case .outcomes(let outcomes): outcomes[0].label

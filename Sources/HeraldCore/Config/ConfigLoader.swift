@@ -12,7 +12,7 @@ public enum ConfigLoader {
     static let channelCoreKeys: Set<String> = [
         "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause", "domain_rate", "default_domain_rate",
         "fallback", "fallback_after", "adaptive_concurrency", "dead_after", "fallback_after_down",
-        "batch_linger",
+        "batch_linger", "remove_on_suppress",
     ]
 
     /// `credentialsDirectory` is where bare `*_file` names of the core's own secrets resolve (systemd credentials).
@@ -167,6 +167,7 @@ public enum ConfigLoader {
                 bound.batchLinger = try core.duration(
                     "batch_linger", default: .seconds(1), in: .milliseconds(10)...(.seconds(3600)))
             }
+            bound.removeOnSuppress = try core.bool("remove_on_suppress", default: true)
             for key in channelCoreKeys { values[key] = nil }
             bound.domainRates = domainRates
             bound.defaultDomainRate = defaultDomainRate

@@ -61,6 +61,9 @@ public struct HeraldConfig: Sendable {
         /// plugin's batch key) before it calls the plugin; `batch` is then not bounded by `concurrency`, which
         /// counts plugin calls in flight. nil (absent): batches go as soon as they are claimed.
         public var batchLinger: Duration?
+        /// `remove_on_suppress`: on a channel that keeps people in lists, an opt-out queues their removal from
+        /// every list they are in.
+        public var removeOnSuppress: Bool = true
     }
 
     public var file: String

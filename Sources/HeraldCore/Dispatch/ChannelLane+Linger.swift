@@ -48,8 +48,12 @@ extension ChannelLane {
                                 if let member, let undone = cancel?.undoes(itemKey),
                                     let waiting = buffer.cancel(key: undone, member: member)
                                 {
-                                    results += cancelled(item, by: waiting, now: now) + cancelled(waiting, by: item, now: now)
-                                    continue
+                                    results += cancelled(waiting, by: item, now: now)
+                                    // A member who was in before the add must still be taken out: only the add goes.
+                                    guard isMember(member) else {
+                                        results += cancelled(item, by: waiting, now: now)
+                                        continue
+                                    }
                                 }
                                 buffer.add(item, key: itemKey, member: member, now: now)
                             }
@@ -69,6 +73,18 @@ extension ChannelLane {
             }
             handBack(buffer.drainAll())
             if await stillBusy(after: drain, { self.callsInFlight.load(ordering: .relaxed) > 0 }) { group.cancelAll() }
+        }
+    }
+
+    /// Whether the membership ledger has `member` in a list of this channel already; when it cannot tell, yes, so
+    /// the undoing delivery is sent (a remove of a non-member changes nothing).
+    private func isMember(_ member: String) -> Bool {
+        guard let ledger = shared.memberships else { return false }
+        do {
+            return try ledger.contains(channel: channel.name, member: member)
+        } catch {
+            shared.logger.warning("channel \(channel.name): cannot read the membership ledger: \(error)")
+            return true
         }
     }
 

@@ -17,6 +17,8 @@ final class ChannelLane: Sendable {
         var logger: Logger
         /// The time the lane decides with (`TimeSource`); its waits stay on real time.
         var time: TimeSource = .system
+        /// Who is in which list already, for a remove that meets a waiting add (`ChannelLane+Linger`).
+        var memberships: MembershipLedger?
     }
 
     let channel: ChannelRuntime

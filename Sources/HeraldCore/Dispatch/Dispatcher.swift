@@ -17,7 +17,7 @@ public final class Dispatcher: Service, Sendable {
         channels: [ChannelRuntime], store: QueueStore, decoder: MessageDecoder, templates: TemplateStore,
         log: DeliveryLog, layout: SpoolLayout, retry: RetryPolicy, mask: RecipientMask, drainTimeout: Duration,
         logger: Logger, policies: [String: LanePolicy] = [:], time: TimeSource = .system,
-        onRecorded: @escaping @Sendable () -> Void = {}
+        memberships: MembershipLedger? = nil, onRecorded: @escaping @Sendable () -> Void = {}
     ) {
         let box = LaneBox()
         // Every lane's policy shares one suppression store and one send history.
@@ -29,7 +29,8 @@ public final class Dispatcher: Service, Sendable {
                 box.ringAll()
                 onRecorded()
             })
-        let shared = ChannelLane.Shared(store: store, recorder: recorder, retry: retry, logger: logger, time: time)
+        let shared = ChannelLane.Shared(
+            store: store, recorder: recorder, retry: retry, logger: logger, time: time, memberships: memberships)
         lanes = channels.map { channel in
             ChannelLane(
                 channel: channel, shared: shared,

@@ -78,7 +78,9 @@ public struct MessageDecoder: Sendable {
         let id = try fields.string(.id) ?? Self.derivedID(fileName: fileName, bytes: bytes)
         if !trusted { try MessageRules.checkID(id) }
 
-        let recipient = try decodeRecipient(fields.object(.to))
+        let route = ([channel] + fallback).compactMap { name in contracts[name].map { (name, $0) } }
+        let hashedIdentifiers = route.allSatisfy { $0.1.takesHashedIdentifiers }
+        let recipient = try decodeRecipient(fields.object(.to), hashedIdentifiers: hashedIdentifiers)
         let category = try fields.enumValue(.category, Message.Category.self) ?? .marketing
         let priority = try fields.enumValue(.priority, Message.Priority.self) ?? .normal
         let stage = try fields.string(.stage)
@@ -87,7 +89,6 @@ public struct MessageDecoder: Sendable {
                 .badValue, field: "stage", "\"\(stage)\" is not a lifecycle stage; use one of "
                     + Message.stages.sorted().joined(separator: ", "))
         }
-        let route = ([channel] + fallback).compactMap { name in contracts[name].map { (name, $0) } }
         let pluginFields = try checkPluginFields(fields.extras, route: route)
         if !trusted { try Self.checkRecipientFields(recipient, route: route) }
         let template = try fields.string(.template)
@@ -130,7 +131,8 @@ public struct MessageDecoder: Sendable {
             endpoint: try fields.label(.endpoint), pluginFields: pluginFields)
     }
 
-    private func decodeRecipient(_ object: [String: JSONValue]?) throws(IntakeError) -> Recipient {
+    /// - Parameter hashedIdentifiers: every channel on the route takes `to.email` and `to.phone` as SHA-256 hashes.
+    private func decodeRecipient(_ object: [String: JSONValue]?, hashedIdentifiers: Bool) throws(IntakeError) -> Recipient {
         guard let object else { throw IntakeError(.missingField, field: "to", "who the message is for is required") }
         let fields = try Fields<Recipient.CodingKeys>(object, path: "to.")
         var recipient = Recipient(
@@ -164,7 +166,7 @@ public struct MessageDecoder: Sendable {
             }
             recipient.push = push
         }
-        if !trusted { try MessageRules.checkRecipient(recipient) }
+        if !trusted { try MessageRules.checkRecipient(recipient, hashedIdentifiers: hashedIdentifiers) }
         return recipient
     }
 

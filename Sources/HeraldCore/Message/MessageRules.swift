@@ -54,8 +54,9 @@ enum MessageRules {
         }
     }
 
-    static func checkRecipient(_ recipient: Recipient) throws(IntakeError) {
-        if let email = recipient.email { try checkEmail(email) }
+    /// - Parameter hashedIdentifiers: an email that is a SHA-256 hash (64 hex digits) passes as it is.
+    static func checkRecipient(_ recipient: Recipient, hashedIdentifiers: Bool = false) throws(IntakeError) {
+        if let email = recipient.email, !(hashedIdentifiers && isSHA256Hex(email)) { try checkEmail(email) }
         func checkLine(_ field: String, _ text: String?) throws(IntakeError) {
             if let text, hasLineBreakOrControl(text) || text.utf8.count > 320 {
                 throw IntakeError(.badValue, field: field, "must be one line (no CR, LF or control characters)")
@@ -84,6 +85,13 @@ enum MessageRules {
         }
         if recipient.identity == nil {
             throw IntakeError(.missingField, field: "to", "needs at least one address: email, push, phone, visitor or external_id")
+        }
+    }
+
+    /// 64 hex digits, either case: what a producer sends for an identifier it hashed itself.
+    static func isSHA256Hex(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte | 0x20)
         }
     }
 

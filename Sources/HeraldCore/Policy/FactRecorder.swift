@@ -5,8 +5,10 @@ import Logging
 /// its kind, on disk before `record` returns, and one `address_dead` line in the delivery log with the address
 /// masked. Only the address reported goes: the person's other devices and addresses stay live. Kinds this build
 /// does not know are logged at debug level and otherwise ignored, so a newer plugin cannot break an older core.
+/// A membership change goes into the membership ledger, on disk before `record` returns.
 struct FactRecorder: Sendable {
     var store: SuppressionStore
+    var memberships: MembershipLedger?
     var log: DeliveryLog
     var mask: RecipientMask
     var logger: Logger
@@ -18,7 +20,12 @@ struct FactRecorder: Sendable {
         let now = clock()
         var entries: [SuppressionStore.Entry] = []
         var events: [LogEvent] = []
+        var changes: [(channel: String, change: MembershipChange)] = []
         for fact in facts {
+            if fact.kind == .membership, let change = fact.membership {
+                changes.append((fact.channel, change))
+                continue
+            }
             guard fact.kind == .addressDead else {
                 logger.debug("ignoring a fact of a kind this build does not know", metadata: ["kind": "\(fact.kind)"])
                 continue
@@ -40,6 +47,7 @@ struct FactRecorder: Sendable {
                     to: mask.full ? address : RecipientMask.mask(address), code: kind,
                     detail: reason.rawValue + (reply.map { "; \($0)" } ?? "")))
         }
+        record(changes, now: now)
         guard !entries.isEmpty else { return }
         do {
             try store.add(entries)
@@ -49,5 +57,20 @@ struct FactRecorder: Sendable {
             return
         }
         log.write(events)
+    }
+
+    private func record(_ changes: [(channel: String, change: MembershipChange)], now: Int64) {
+        guard !changes.isEmpty else { return }
+        guard let memberships else {
+            logger.debug("ignoring \(changes.count) membership changes: no ledger")
+            return
+        }
+        do {
+            try memberships.record(changes, now: now)
+        } catch {
+            // The deliveries still get their outcomes: the ledger misses these members, so an opt-out cannot
+            // find them; said loudly, since only the operator can remove them by hand.
+            logger.error("cannot file \(changes.count) membership changes in \(memberships.path): \(error)")
+        }
     }
 }

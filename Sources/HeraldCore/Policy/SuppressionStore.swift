@@ -86,6 +86,10 @@ public final class SuppressionStore: Sendable {
         migrator.registerMigration("v4-suppression-address") { db in
             try db.execute(sql: "CREATE INDEX suppression_address ON suppression(address)")
         }
+        // The opt-out sweep reads new entries in the order they came.
+        migrator.registerMigration("v5-suppression-created") { db in
+            try db.execute(sql: "CREATE INDEX suppression_created ON suppression(created_at)")
+        }
         try migrator.migrate(pool)
     }
 
@@ -118,6 +122,18 @@ public final class SuppressionStore: Sendable {
                 found[given] = entry
             }
             return found
+        }
+    }
+
+    /// Opt-out entries made at or after `since` (ms), oldest first, at most `limit`.
+    public func optOuts(since: Int64, limit: Int) throws -> [Entry] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT kind, address, reason, source, created_at FROM suppression "
+                    + "WHERE created_at >= ? AND reason IN (SELECT value FROM json_each(?)) ORDER BY created_at LIMIT ?",
+                arguments: [since, Self.jsonArray(Self.optOutReasons.map(\.rawValue)), limit]
+            ).map(Self.entry)
         }
     }
 

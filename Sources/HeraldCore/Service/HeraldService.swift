@@ -78,7 +78,13 @@ public enum HeraldService {
         let decoder = MessageDecoder(contracts: contracts)
         let templates = TemplateStore(directory: config.templates)
         let mask = RecipientMask(full: config.log.fullRecipients)
-        let factRecorder = FactRecorder(store: suppressions, log: log, mask: mask, logger: logger)
+        let memberships: MembershipLedger?
+        do {
+            memberships = contracts.values.contains { $0.membership != nil } ? try MembershipLedger(directory: config.state) : nil
+        } catch {
+            throw StartError.setup("cannot open the membership ledger in \(config.state): \(error)")
+        }
+        let factRecorder = FactRecorder(store: suppressions, memberships: memberships, log: log, mask: mask, logger: logger)
         await facts.connect { factRecorder.record($0) }
         let ledger: EventLedger
         do {
@@ -106,7 +112,8 @@ public enum HeraldService {
             retry: RetryPolicy(
                 min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge,
                 deadAfter: config.retry.deadAfter), mask: mask,
-            drainTimeout: config.drainTimeout, logger: logger, policies: policies, onRecorded: { status.queueChanged() })
+            drainTimeout: config.drainTimeout, logger: logger, policies: policies, memberships: memberships,
+            onRecorded: { status.queueChanged() })
         status.reportConcurrency { dispatcher.status() }
         let intake = Intake(
             layout: layout, store: store, decoder: decoder,
@@ -130,6 +137,22 @@ public enum HeraldService {
         services += [
             .init(service: dispatcher), .init(service: intake), .init(service: reload), .init(service: retention),
         ]
+        let sweeping = channels.compactMap { channel -> OptOutSweep.Channel? in
+            guard config.channels.first(where: { $0.name == channel.name })?.removeOnSuppress ?? true,
+                let membership = channel.contract.membership
+            else { return nil }
+            return OptOutSweep.Channel(name: channel.name, membership: membership)
+        }
+        if let memberships, !sweeping.isEmpty {
+            let sweep = OptOutSweep(
+                suppressions: suppressions, ledger: memberships, channels: sweeping, store: store, decoder: decoder,
+                log: log, mask: mask, logger: logger,
+                onQueued: {
+                    dispatcher.wake()
+                    status.queueChanged()
+                })
+            services.append(.init(service: sweep))
+        }
         let runtime = Runtime(
             config: config, suppressions: suppressions, ledger: ledger, isReady: { status.isReady }, logger: logger)
         do {

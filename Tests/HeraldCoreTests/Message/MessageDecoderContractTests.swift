@@ -19,7 +19,7 @@ final class MessageDecoderContractTests: XCTestCase {
                 }
                 return nil
             }
-        ])
+        ], takesHashedIdentifiers: true)
     /// A push-like contract whose device check depends on the channel's config, as Web Push origins do.
     static func devices(allowing origin: String) -> ChannelContract {
         ChannelContract(
@@ -118,5 +118,17 @@ final class MessageDecoderContractTests: XCTestCase {
             Array(#"{"id":"x","channel":"audience","to":{"email":"a@b.example"},"audience":{"action":"add"}}"#.utf8),
             fileName: "x.json")
         XCTAssertEqual(message.pluginFields.keys.sorted(), ["audience"])
+    }
+
+    func testAHashedEmailPassesOnlyWhereEveryChannelOnTheRouteTakesHashes() throws {
+        let hash = String(repeating: "0a", count: 32)
+        let message = try decode(
+            #"{"channel":"audience","to":{"email":"\#(hash)"},"audience":{"action":"add"}}"#)
+        XCTAssertEqual(message.to.email, hash)
+        assertRejected(#"{"channel":"email","to":{"email":"\#(hash)"},"content":{"text":"x"}}"#, .badValue, "to.email")
+        assertRejected(
+            #"{"channel":"audience","fallback":["email"],"to":{"email":"\#(hash)"},"audience":{"action":"add"},"content":{"text":"x"}}"#,
+            .badValue, "to.email")
+        assertRejected(#"{"channel":"audience","to":{"email":"\#(hash.dropLast())"},"audience":{"action":"add"}}"#, .badValue, "to.email")
     }
 }
