@@ -32,11 +32,11 @@ def audience_message(id, email=None, phone=None, name="cart", action="add", chan
 
 
 def raw_pii_left(daemon, values):
-    """The raw values still readable in the delivery log, stderr or the event ledger."""
-    places = [daemon.log.read_bytes(), daemon.stderr().encode(), (daemon.state / "events.sqlite").read_bytes()]
-    wal = daemon.state / "events.sqlite-wal"
-    if wal.exists():
-        places.append(wal.read_bytes())
+    """The raw values still readable in the delivery log, stderr, the event ledger or the membership ledger
+    (`memberships.sqlite`, its WAL and shared memory included)."""
+    places = [daemon.log.read_bytes(), daemon.stderr().encode()]
+    for name in ("events.sqlite", "memberships.sqlite"):
+        places += [path.read_bytes() for path in daemon.state.glob(name + "*")]
     return sorted({v for v in values for blob in places if v.encode() in blob})
 
 
