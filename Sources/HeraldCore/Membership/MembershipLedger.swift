@@ -23,7 +23,8 @@ public final class MembershipLedger: Sendable {
 
     public init(directory: String) throws {
         path = directory + "/" + Self.fileName
-        pool = try StateDatabase.open(directory: directory, file: Self.fileName)
+        // A member filed is what a later opt-out is checked against: on disk before the delivery is recorded.
+        pool = try StateDatabase.open(directory: directory, file: Self.fileName, synchronous: .full)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
