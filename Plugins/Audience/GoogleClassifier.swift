@@ -11,6 +11,7 @@ import HeraldTransport
 /// | 401, UNAUTHENTICATED | `unauthenticated`: the caller drops the token and reports transient at once; credentialsInvalid if a fresh token is refused too |
 /// | 403, PERMISSION_DENIED | credentialsInvalid (the account is not the service account's to manage) |
 /// | 408, 5xx, UNAVAILABLE, INTERNAL, DEADLINE_EXCEEDED | transient |
+/// | 400, INVALID_ARGUMENT naming members (`audienceMembers[i]…`) | those members permanent; the others transient, so they go again without them |
 /// | 400, INVALID_ARGUMENT, other 4xx | permanent |
 /// | transport errors | `TransportError.outcome` |
 enum GoogleClassifier {
@@ -48,9 +49,25 @@ enum GoogleClassifier {
         case ("UNAVAILABLE", _), ("INTERNAL", _), ("DEADLINE_EXCEEDED", _), ("ABORTED", _), (nil, 408), (_, 500..<600):
             outcome = .transient(reply: reply, retryAfter: response.retryAfter)
         default:
+            let refused = refusedMembers(error, count: members.count)
+            if !refused.isEmpty, refused.count < members.count {
+                return .outcomes(Self.refused(refused, of: members, reply: reply))
+            }
             outcome = .permanent(reply: reply)
         }
         return .outcomes(members.map { _ in outcome })
+    }
+
+    /// A whole request refused for some of its members: one bad phone must not fail the rest. Those named fail;
+    /// the others are sent again (their next batch no longer holds the refused ones).
+    private static func refused(_ refused: [Int: String], of members: [AudienceMember], reply: Reply) -> [Outcome] {
+        let again = Outcome.transient(
+            reply: Reply(code: reply.code, text: "the request was refused for \(refused.count) other members; sent again without them"),
+            retryAfter: nil)
+        return members.indices.map { index in
+            guard let reason = refused[index] else { return again }
+            return .permanent(reply: Reply(code: "invalid_entry", text: "Google refused this member: \(reason)"))
+        }
     }
 
     private static func accepted(_ json: JSONValue?, members: [AudienceMember]) -> [Outcome] {

@@ -221,6 +221,25 @@ final class GoogleRequestTests: XCTestCase {
         }
     }
 
+    func testARequestRefusedForSomeMembersFailsOnlyThem() {
+        let members = (0..<3).map { AudienceMember(index: $0, id: "m\($0)", list: "l", identity: NormalizedIdentity(email: "e\($0)")) }
+        let body = #"""
+            {"error":{"code":400,"status":"INVALID_ARGUMENT","message":"Request contains an invalid argument.","details":[
+             {"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[
+              {"field":"audienceMembers[1].userData.userIdentifiers[0].phoneNumber","description":"not a hex SHA-256"}]}]}}
+            """#
+        guard case .outcomes(let outcomes) = GoogleClassifier.classify(.success(HTTPResponse(status: 400, body: Array(body.utf8))), members: members)
+        else { return XCTFail("not outcomes") }
+        XCTAssertEqual(outcomes.map(\.label), ["transient", "permanent", "transient"])
+        XCTAssertEqual(outcomes[1].reply.code, "invalid_entry")
+        XCTAssertTrue(outcomes[1].reply.text.contains("not a hex SHA-256"))
+        // Every member named, or none: the request itself is wrong, and all fail.
+        let all = body.replacingOccurrences(of: "audienceMembers[1]", with: "destinations[0]")
+        guard case .outcomes(let whole) = GoogleClassifier.classify(.success(HTTPResponse(status: 400, body: Array(all.utf8))), members: members)
+        else { return XCTFail("not outcomes") }
+        XCTAssertEqual(whole.map(\.label), ["permanent", "permanent", "permanent"])
+    }
+
     func testARefusedTokenIsRefreshedOnceThenBelieved() async throws {
         let recording = Recording { _ in .success(HTTPResponse(status: 401, body: Array(#"{"error":{"code":401,"status":"UNAUTHENTICATED","message":"expired"}}"#.utf8))) }
         let plugin = try plugin([:], recording)
