@@ -113,10 +113,7 @@ public final class MembershipLedger: Sendable {
     public static func counts(directory: String) throws -> [MembershipCount] {
         let path = directory + "/" + fileName
         guard FileManager.default.fileExists(atPath: path) else { return [] }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(5)
-        return try DatabaseQueue(path: path, configuration: configuration).read(counts)
+        return try StateDatabase.openReadOnly(path: path).read(counts)
     }
 
     private static func counts(_ db: Database) throws -> [MembershipCount] {

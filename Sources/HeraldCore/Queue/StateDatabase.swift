@@ -36,6 +36,16 @@ enum StateDatabase {
     }
 }
 
+extension StateDatabase {
+    /// A state file opened read-only by a CLI command beside a running daemon: it never takes the write lock.
+    static func openReadOnly(path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+}
+
 extension DatabasePool {
     /// One transaction whose commit is on disk when this returns (`synchronous = FULL` for it alone), on a pool
     /// opened with `.normal`: the cost of an fsync is paid only where a file outside the database depends on it.

@@ -16,11 +16,8 @@ public struct StatsQuery: Sendable {
     public init(directory: String) throws {
         let path = directory + "/" + EventLedger.fileName
         guard FileManager.default.fileExists(atPath: path) else { throw EventLedgerError.missing(path: path) }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(5)
         do {
-            reader = try DatabaseQueue(path: path, configuration: configuration)
+            reader = try StateDatabase.openReadOnly(path: path)
         } catch {
             throw EventLedgerError.unreadable(path: path, cause: "\(error)")
         }
