@@ -15,6 +15,12 @@ public struct Fact: Sendable, Equatable {
         public static let addressDead = Kind(rawValue: "address_dead")
         /// A person joined or left a list on the far side (`membership`): the core files it in its ledger.
         public static let membership = Kind(rawValue: "membership")
+        /// The recipient at `address` (the contract's address) can be reached now (a visitor opened the chat): the
+        /// core makes the messages parked for them due at once.
+        public static let reachable = Kind(rawValue: "reachable")
+        /// The recipient at `address` wrote back: `details["text"]`, and `details["conversation"]` when there is
+        /// one. The core logs a `reply` event (masked, the text's length) and sends the text in status callbacks.
+        public static let reply = Kind(rawValue: "reply")
 
         public var description: String { rawValue }
     }
@@ -66,5 +72,17 @@ public struct Fact: Sendable, Equatable {
     /// The message `messageID` took effect on the far side: `change.member` joined or left `change.list`.
     public static func membership(channel: String, messageID: String, _ change: MembershipChange) -> Fact {
         Fact(kind: .membership, channel: channel, messageID: messageID, membership: change)
+    }
+
+    /// `address` can be reached on `channel` now: its parked messages go.
+    public static func reachable(channel: String, address: String) -> Fact {
+        Fact(kind: .reachable, channel: channel, address: address)
+    }
+
+    /// The person at `address` wrote `text` on `channel`, in `conversation` when there is one.
+    public static func reply(channel: String, address: String, text: String, conversation: String? = nil) -> Fact {
+        var details: [String: JSONValue] = ["text": .string(text)]
+        if let conversation { details["conversation"] = .string(conversation) }
+        return Fact(kind: .reply, channel: channel, address: address, details: details)
     }
 }

@@ -29,11 +29,19 @@ public enum Outcome: Sendable, Equatable {
     /// The destination itself is gone (a webhook endpoint's 410, which Standard Webhooks uses to ask the sender to
     /// disable it): pause and say why, keep the message, and never blame the recipient.
     case destinationGone(reply: Reply)
+    /// The recipient cannot be reached on this channel now (no chat open): the core parks the message without
+    /// spending an attempt until the plugin reports them reachable (`Fact.reachable`), or until its `expires_at`
+    /// or the channel's `max_wait` passes; then it moves along its fallback route or ends `expired`.
+    case notReachableNow(reply: Reply)
+    /// This path to the recipient is closed (a conversation ended, a messaging window shut): the message moves to
+    /// its fallback route, or fails without one; nothing is suppressed, since the person is not gone.
+    case notReachableHere(reply: Reply)
 
     public var reply: Reply {
         switch self {
         case .delivered(_, let reply), .transient(let reply, _), .throttled(let reply, _), .permanent(let reply),
-            .recipientInvalid(let reply), .credentialsInvalid(let reply), .destinationGone(let reply):
+            .recipientInvalid(let reply), .credentialsInvalid(let reply), .destinationGone(let reply),
+            .notReachableNow(let reply), .notReachableHere(let reply):
             return reply
         }
     }
@@ -48,6 +56,8 @@ public enum Outcome: Sendable, Equatable {
         case .recipientInvalid: .recipientInvalid(reply: reply)
         case .credentialsInvalid: .credentialsInvalid(reply: reply)
         case .destinationGone: .destinationGone(reply: reply)
+        case .notReachableNow: .notReachableNow(reply: reply)
+        case .notReachableHere: .notReachableHere(reply: reply)
         }
     }
 
@@ -61,6 +71,8 @@ public enum Outcome: Sendable, Equatable {
         case .recipientInvalid: "recipient_invalid"
         case .credentialsInvalid: "credentials_invalid"
         case .destinationGone: "destination_gone"
+        case .notReachableNow: "not_reachable_now"
+        case .notReachableHere: "not_reachable_here"
         }
     }
 }

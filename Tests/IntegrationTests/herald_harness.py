@@ -248,7 +248,7 @@ class Daemon:
         assert result.returncode == 0, result.stderr
         counts = {}
         for line in result.stdout.splitlines():
-            match = re.match(r"^(\S+)\s+(queued|deferred|inflight|delivered|failed|expired|suppressed|capped|cancelled)\s+(\d+)\s", line + " ")
+            match = re.match(r"^(\S+)\s+(queued|deferred|parked|inflight|delivered|failed|expired|suppressed|capped|cancelled)\s+(\d+)\s", line + " ")
             if match:
                 counts[(match[1], match[2])] = int(match[3])
         return counts

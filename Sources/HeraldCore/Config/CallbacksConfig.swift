@@ -8,7 +8,7 @@ extension HeraldConfig {
     public struct Callbacks: Sendable, Equatable {
         static let keys: Set<String> = ["url", "secret", "secret_file", "events", "batch", "timeout"]
         public static let defaultEvents: Set<LogEvent.Kind> = [
-            .delivered, .failed, .suppressed, .capped, .fallback, .expired,
+            .delivered, .failed, .suppressed, .capped, .fallback, .expired, .reply,
         ]
 
         /// `url`: http:// or https://. Required to turn callbacks on.

@@ -12,7 +12,7 @@ public enum ConfigLoader {
     static let channelCoreKeys: Set<String> = [
         "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause", "domain_rate", "default_domain_rate",
         "fallback", "fallback_after", "adaptive_concurrency", "dead_after", "fallback_after_down",
-        "batch_linger", "remove_on_suppress",
+        "batch_linger", "remove_on_suppress", "max_wait",
     ]
 
     /// `credentialsDirectory` is where bare `*_file` names of the core's own secrets resolve (systemd credentials).
@@ -168,6 +168,7 @@ public enum ConfigLoader {
                     "batch_linger", default: .seconds(1), in: .milliseconds(10)...(.seconds(3600)))
             }
             bound.removeOnSuppress = try core.bool("remove_on_suppress", default: true)
+            bound.maxWait = try core.duration("max_wait", default: .seconds(86_400), in: .seconds(1)...(.seconds(30 * 86_400)))
             for key in channelCoreKeys { values[key] = nil }
             bound.domainRates = domainRates
             bound.defaultDomainRate = defaultDomainRate

@@ -64,6 +64,9 @@ public struct HeraldConfig: Sendable {
         /// `remove_on_suppress`: on a channel that keeps people in lists, an opt-out queues their removal from
         /// every list they are in.
         public var removeOnSuppress: Bool = true
+        /// `max_wait`, 1s…30d: how long a message waits, parked, for a recipient its plugin reports not reachable
+        /// now (a visitor without an open chat) before it moves along its fallback route or expires.
+        public var maxWait: Duration = .seconds(86_400)
     }
 
     public var file: String

@@ -127,7 +127,7 @@ extension ChannelLane {
         switch outcome {
         case .delivered, .permanent, .recipientInvalid: .answered
         case .transient: .transient
-        case .throttled, .credentialsInvalid, .destinationGone: .neutral
+        case .throttled, .credentialsInvalid, .destinationGone, .notReachableNow, .notReachableHere: .neutral
         }
     }
 }

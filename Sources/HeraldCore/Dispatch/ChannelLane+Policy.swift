@@ -60,8 +60,8 @@ extension ChannelLane {
     {
         guard let policy, let next = policy.next(for: message, row: row) else { return nil }
         switch decision {
-        case .fail, .retry: break
-        case .delivered, .expire, .hold: return nil
+        case .fail, .retry, .waitedOut: break
+        case .delivered, .expire, .hold, .park: return nil
         }
         guard FallbackRoute.moves(.outcome(outcome), attempt: row.attempts + 1, after: policy.fallbackAfter) else {
             return nil

@@ -47,7 +47,9 @@ final class ChannelLane: Sendable {
         adaptive = channel.adaptiveConcurrency ? AdaptiveConcurrency(maximum: channel.concurrency) : nil
         self.shared = shared
         self.preparer = preparer
-        report = OutcomeReport(channel: channel.name, plugin: channel.pluginName, mask: mask)
+        let address = channel.contract.address
+        report = OutcomeReport(
+            channel: channel.name, plugin: channel.pluginName, mask: mask, parkKey: { address($0.to, $0.endpoint) })
         peerText = PeerText(full: mask.full)
         domains = DomainLimiter(rates: channel.domainRates, fallback: channel.defaultDomainRate)
         health = Mutex(
@@ -204,7 +206,7 @@ final class ChannelLane: Sendable {
                     .init(
                         attempt: row.attempts + 1, createdAt: row.createdAt, expiresAt: message.expiresAt,
                         now: finished, retry: shared.retry, credentialsPause: channel.credentialsPause,
-                        jitter: Double.random(in: 0..<1)))
+                        jitter: Double.random(in: 0..<1), waitingSince: row.parkedAt, maxWait: channel.maxWait))
                 applyChannelEffect(outcome, decision: decision, now: finished)
                 adaptive?.record(outcome: Self.adaptiveOutcome(outcome), latencyMs: latency)
                 if let fallback = fallback(row: row, message: message, outcome: outcome, decision: decision, now: finished) {

@@ -25,6 +25,8 @@ public struct ChannelRuntime: Sendable {
     public var fallbackAfterDown: Duration?
     /// `batch_linger`: batches fill for up to this long; `concurrency` then counts plugin calls, not deliveries.
     public var batchLinger: Duration?
+    /// `max_wait`: how long a message waits for a recipient the plugin reports not reachable now.
+    public var maxWait: Duration
 
     /// Deliveries in flight when the config does not say.
     public static let defaultConcurrency = 64
@@ -49,5 +51,6 @@ public struct ChannelRuntime: Sendable {
         adaptiveConcurrency = config.adaptiveConcurrency
         deadAfter = config.deadAfter
         fallbackAfterDown = config.fallbackAfterDown
+        maxWait = config.maxWait
     }
 }

@@ -6,6 +6,8 @@ struct OutcomeReport: Sendable {
     var channel: String
     var plugin: String
     var mask: RecipientMask
+    /// The address a parked message waits on, as the channel's plugin names it (its contract's `address`).
+    var parkKey: @Sendable (Message) -> String? = { $0.to.identity }
 
     func result(
         row: QueueRow, message: Message?, outcome: Outcome?, decision: OutcomeDecision, now: Int64, latencyMs: Int64?
@@ -35,6 +37,18 @@ struct OutcomeReport: Sendable {
         case .expire:
             event.event = .expired
             event.detail = "expires_at passed" + (reply.map { "; last reply: \($0)" } ?? "")
+            update.state = .expired
+        case .park(let until, let since):
+            event.event = .parked
+            event.retryAt = until
+            event.detail = "waiting for the recipient to be reachable" + (reply.map { ": \($0)" } ?? "")
+            update.state = .parked
+            update.dueAt = until
+            update.attempts = row.attempts
+            if let key = message.flatMap(parkKey) { update.park = (key, since) }
+        case .waitedOut(let reason):
+            event.event = .expired
+            event.detail = reason
             update.state = .expired
         case .hold(let at):
             event.event = .paused

@@ -5,7 +5,9 @@ import Logging
 /// its kind, on disk before `record` returns, and one `address_dead` line in the delivery log with the address
 /// masked. Only the address reported goes: the person's other devices and addresses stay live. Kinds this build
 /// does not know are logged at debug level and otherwise ignored, so a newer plugin cannot break an older core.
-/// A membership change goes into the membership ledger, on disk before `record` returns.
+/// A membership change goes into the membership ledger, on disk before `record` returns. A reachable recipient
+/// wakes their parked messages (`wake`); a reply becomes a `reply` event: masked, with the text's length in the
+/// log and the text itself for status callbacks only.
 struct FactRecorder: Sendable {
     var store: SuppressionStore
     var memberships: MembershipLedger?
@@ -13,6 +15,8 @@ struct FactRecorder: Sendable {
     var mask: RecipientMask
     var logger: Logger
     var clock: @Sendable () -> Int64 = { Clock.nowMillis() }
+    /// Makes the messages of a channel parked for an address due now.
+    var wake: (@Sendable (_ channel: String, _ address: String) -> Void)? = nil
 
     private var peerText: PeerText { PeerText(full: mask.full) }
 
@@ -21,9 +25,18 @@ struct FactRecorder: Sendable {
         var entries: [SuppressionStore.Entry] = []
         var events: [LogEvent] = []
         var changes: [(channel: String, change: MembershipChange)] = []
+        var replies: [LogEvent] = []
         for fact in facts {
             if fact.kind == .membership, let change = fact.membership {
                 changes.append((fact.channel, change))
+                continue
+            }
+            if fact.kind == .reachable, let address = fact.address {
+                wake?(fact.channel, address)
+                continue
+            }
+            if fact.kind == .reply, let address = fact.address {
+                replies.append(replyEvent(fact, address: address, now: now))
                 continue
             }
             guard fact.kind == .addressDead else {
@@ -48,6 +61,7 @@ struct FactRecorder: Sendable {
                     detail: reason.rawValue + (reply.map { "; \($0)" } ?? "")))
         }
         record(changes, now: now)
+        log.write(replies)
         guard !entries.isEmpty else { return }
         do {
             try store.add(entries)
@@ -57,6 +71,17 @@ struct FactRecorder: Sendable {
             return
         }
         log.write(events)
+    }
+
+    private func replyEvent(_ fact: Fact, address: String, now: Int64) -> LogEvent {
+        let text = fact.details["text"]?.stringValue ?? ""
+        var event = LogEvent(
+            ts: now, id: fact.messageID, event: .reply, channel: fact.channel,
+            to: mask.full ? address : RecipientMask.mask(address))
+        event.conversation = fact.details["conversation"]?.stringValue
+        event.length = text.count
+        event.text = text
+        return event
     }
 
     private func record(_ changes: [(channel: String, change: MembershipChange)], now: Int64) {

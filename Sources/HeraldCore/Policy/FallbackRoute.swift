@@ -20,7 +20,7 @@ public enum FallbackRoute {
     }
 
     /// Whether `cause` moves a message on: permanent failures (a plugin reports a missing address for its channel
-    /// this way), invalid recipients, suppression, and transient failures once `after` attempts have been spent
+    /// this way), invalid recipients, a closed path, a recipient who stayed unreachable, suppression, and transient failures once `after` attempts have been spent
     /// (never, when `after` is nil). Credential problems and throttling are the channel's trouble, not the
     /// message's: it waits instead.
     public static func moves(_ cause: Cause, attempt: Int, after: Int?) -> Bool {
@@ -28,7 +28,9 @@ public enum FallbackRoute {
         case .suppressed: return true
         case .outcome(let outcome):
             switch outcome {
-            case .permanent, .recipientInvalid: return true
+            case .permanent, .recipientInvalid, .notReachableHere: return true
+            // Only once the wait for the recipient is over (`OutcomeDecision.waitedOut`).
+            case .notReachableNow: return true
             case .transient: return after.map { attempt >= $0 } ?? false
             case .delivered, .throttled, .credentialsInvalid, .destinationGone: return false
             }

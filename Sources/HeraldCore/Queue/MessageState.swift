@@ -4,6 +4,9 @@ public enum MessageState: String, Sendable, CaseIterable, Codable {
     case queued
     /// Waiting until `due_at`: a retry, a `not_before`, a throttle.
     case deferred
+    /// Waiting, until `due_at` at most, for its recipient to become reachable on its channel (a visitor to open the
+    /// chat): the plugin's `reachable` fact makes it due at once. No attempt is spent waiting.
+    case parked
     /// Handed to a plugin; back to `queued` if the daemon dies before the outcome is recorded.
     case inflight
     case delivered

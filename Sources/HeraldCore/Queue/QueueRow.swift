@@ -14,6 +14,8 @@ public struct QueueRow: Sendable {
     public var domain: String?
     /// The message exactly as the producer wrote it; dropped once the message is delivered.
     public var body: [UInt8]
+    /// When it began waiting for its recipient on this channel (`parked`), if it has.
+    public var parkedAt: Int64? = nil
 }
 
 /// A new message from intake.
@@ -41,6 +43,8 @@ public struct StateUpdate: Sendable {
     public var historyEntry: String?
     /// Set when the message moves to another channel (fallback).
     public var channel: String?
+    /// Set when the message is parked: the address whose `reachable` fact wakes it, and when the wait began.
+    public var park: (key: String, since: Int64)?
 
     public init(
         id: String, state: MessageState, dueAt: Int64, attempts: Int, code: String? = nil, detail: String? = nil,

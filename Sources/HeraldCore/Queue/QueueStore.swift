@@ -56,6 +56,16 @@ public final class QueueStore: Sendable {
         migrator.registerMigration("v4-no-finished-index") { db in
             try db.execute(sql: "DROP INDEX IF EXISTS message_finished")
         }
+        // Messages waiting for their recipient (`parked`), found by the address that wakes them; the partial index
+        // holds parked rows only, so no other state change pays for it.
+        migrator.registerMigration("v5-parking") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE message ADD COLUMN park_key TEXT;
+                    ALTER TABLE message ADD COLUMN parked_at INTEGER;
+                    CREATE INDEX message_parked ON message(channel, park_key) WHERE state = 'parked';
+                    """)
+        }
         return migrator
     }
 
@@ -101,7 +111,7 @@ public final class QueueStore: Sendable {
     public func claim(channel: String, limit: Int, now: Int64, excluding: [String] = []) throws -> [QueueRow] {
         try pool.write { db in
             try db.cachedStatement(
-                sql: "UPDATE message SET state = 'queued' WHERE channel = ? AND state = 'deferred' AND due_at <= ?"
+                sql: "UPDATE message SET state = 'queued' WHERE channel = ? AND state IN ('deferred', 'parked') AND due_at <= ?"
             ).execute(arguments: [channel, now])
             // One statement picks and marks the batch; RETURNING has no order, so sort afterwards.
             let pick =
@@ -121,7 +131,8 @@ public final class QueueStore: Sendable {
                         UPDATE message SET state = 'inflight', updated_at = ?
                         WHERE rowid IN (SELECT rowid FROM message WHERE \(pick)
                                         ORDER BY priority DESC, created_at LIMIT ?)
-                        RETURNING id, priority, created_at, due_at, expires_at, attempts, campaign, stage, body, domain
+                        RETURNING id, priority, created_at, due_at, expires_at, attempts, campaign, stage, body, domain,
+                                  parked_at
                         """), arguments: arguments)
             var claimed: [QueueRow] = []
             claimed.reserveCapacity(rows.count)
@@ -132,7 +143,7 @@ public final class QueueStore: Sendable {
                     QueueRow(
                         id: row[0], channel: channel, state: .inflight, priority: row[1], createdAt: row[2],
                         dueAt: row[3], expiresAt: row[4], attempts: row[5], campaign: row[6], stage: row[7],
-                        domain: row[9], body: body.map { [UInt8]($0) } ?? []))
+                        domain: row[9], body: body.map { [UInt8]($0) } ?? [], parkedAt: row[10]))
             }
             claimed.sort { ($0.priority, -$0.createdAt) > ($1.priority, -$1.createdAt) }
             return claimed
@@ -147,12 +158,23 @@ public final class QueueStore: Sendable {
         return String(decoding: bytes[bytes.index(after: at)...].map { (65...90).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// The earliest time a deferred message of `channel` becomes due.
+    /// The earliest time a deferred or parked message of `channel` becomes due.
     public func nextDue(channel: String) throws -> Int64? {
         try pool.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT MIN(due_at) FROM message WHERE channel = ? AND state = 'deferred'",
+                db, sql: "SELECT MIN(due_at) FROM message WHERE channel = ? AND state IN ('deferred', 'parked')",
                 arguments: [channel])
+        }
+    }
+
+    /// Makes the messages of `channel` parked for `key` due now; returns how many.
+    @discardableResult
+    public func wake(channel: String, key: String, now: Int64) throws -> Int {
+        try pool.write { db in
+            try db.cachedStatement(
+                sql: "UPDATE message SET state = 'queued', due_at = ? WHERE channel = ? AND state = 'parked' AND park_key = ?"
+            ).execute(arguments: [now, channel, key])
+            return db.changesCount
         }
     }
 
@@ -167,7 +189,8 @@ public final class QueueStore: Sendable {
                     UPDATE message SET state = ?, due_at = ?, attempts = ?, last_code = ?, last_detail = ?,
                         updated_at = ?, history = CASE WHEN ? IS NULL THEN history ELSE coalesce(history, '') || ? END,
                         body = CASE WHEN ? IN ('delivered', 'suppressed', 'capped', 'expired') THEN NULL ELSE body END,
-                        channel = coalesce(?, channel)
+                        channel = coalesce(?, channel), park_key = ?,
+                        parked_at = CASE WHEN ? IS NOT NULL THEN NULL ELSE coalesce(?, parked_at) END
                     WHERE id = ?
                     """)
             for update in updates {
@@ -175,7 +198,7 @@ public final class QueueStore: Sendable {
                 try statement.execute(arguments: [
                     update.state.rawValue, update.state.isFinished ? now : update.dueAt, update.attempts, update.code,
                     update.detail, now, entry, entry,
-                    update.state.rawValue, update.channel, update.id,
+                    update.state.rawValue, update.channel, update.park?.key, update.channel, update.park?.since, update.id,
                 ])
             }
         }
@@ -205,14 +228,14 @@ public final class QueueStore: Sendable {
         }
     }
 
-    /// Pending work (queued, deferred, in flight) per state, for `STATUS=`. Counted per channel so the
+    /// Pending work (queued, deferred, parked, in flight) per state, for `STATUS=`. Counted per channel so the
     /// (channel, state, …) index answers; a scan of a million-row table would cost a second of CPU.
     public func pendingCounts(channels: [String]) throws -> [MessageState: Int] {
         try pool.read { db in
             var result: [MessageState: Int] = [:]
             let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM message WHERE channel = ? AND state = ?")
             for channel in channels {
-                for state in [MessageState.queued, .deferred, .inflight] {
+                for state in [MessageState.queued, .deferred, .parked, .inflight] {
                     result[state, default: 0] += try Int.fetchOne(statement, arguments: [channel, state.rawValue]) ?? 0
                 }
             }

@@ -120,10 +120,10 @@ public final class EventLedger: Sendable {
         if !outbox.isEmpty { outboxChanged.ring() }
     }
 
-    /// The event name and exactly the delivery-log line's JSON object (without its newline).
+    /// The event name and exactly the delivery-log line's JSON object (without its newline), with a reply's text.
     private static func outboxRow(_ event: LogEvent) -> (String, Data) {
         var writer = JSONWriter(reservingCapacity: 320)
-        event.write(into: &writer)
+        event.write(into: &writer, withText: true)
         var bytes = writer.bytes
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         return (event.event.rawValue, Data(bytes))

@@ -19,6 +19,12 @@ public struct LogEvent: Sendable, Equatable {
         /// A plugin reported one address dead (a push token among the recipient's devices) and it is suppressed;
         /// `code` is the address kind, `detail` the reason and the peer's words.
         case addressDead = "address_dead"
+        /// Waiting, without spending an attempt, for the recipient to be reachable (a visitor to open the chat);
+        /// `retry_at` is when the wait ends.
+        case parked
+        /// The recipient wrote back (a visitor's chat reply): `to` their masked address, `detail` the text's length
+        /// and conversation; the status callbacks carry the text itself.
+        case reply
     }
 
     public var ts: Int64
@@ -40,6 +46,12 @@ public struct LogEvent: Sendable, Equatable {
     /// For `rejected`: the spool file and the field at fault.
     public var file: String?
     public var field: String?
+    /// For `reply`: the conversation, and the text's length in characters (the log keeps no text).
+    public var conversation: String?
+    public var length: Int?
+    /// For `reply`: what the recipient wrote. Only in status callbacks (the campaign engine acts on it), never in
+    /// the delivery log or journald.
+    public var text: String?
 
     public init(
         ts: Int64, id: String? = nil, event: Kind, channel: String? = nil, plugin: String? = nil, attempt: Int? = nil,
@@ -65,15 +77,15 @@ public struct LogEvent: Sendable, Equatable {
         self.field = field
     }
 
-    /// The JSON line, keys in the documented order, absent values left out.
-    public func write(into writer: inout JSONWriter) {
+    /// The JSON line, keys in the documented order, absent values left out; `text` only for a status callback.
+    public func write(into writer: inout JSONWriter, withText: Bool = false) {
         var timestamps = TimestampText()
-        write(into: &writer, timestamps: &timestamps)
+        write(into: &writer, timestamps: &timestamps, withText: withText)
     }
 
     /// Written member by member, without building a list of members first: this runs for every message. `ts`
     /// is always there, so every later member starts with a comma; each prefix `,"name":` is one literal.
-    func write(into writer: inout JSONWriter, timestamps: inout TimestampText) {
+    func write(into writer: inout JSONWriter, timestamps: inout TimestampText, withText: Bool = false) {
         writer.raw(#"{"ts":"#)
         writer.string(timestamps.format(ts))
         writer.member(#","id":"#, id)
@@ -92,6 +104,9 @@ public struct LogEvent: Sendable, Equatable {
         writer.member(#","retry_at":"#, retryAt.map { timestamps.format($0) })
         writer.member(#","file":"#, file)
         writer.member(#","field":"#, field)
+        writer.member(#","conversation":"#, conversation)
+        writer.member(#","length":"#, length.map(Int64.init))
+        if withText { writer.member(#","text":"#, text) }
         writer.raw("}\n")
     }
 }

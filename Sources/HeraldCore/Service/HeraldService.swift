@@ -84,8 +84,6 @@ public enum HeraldService {
         } catch {
             throw StartError.setup("cannot open the membership ledger in \(config.state): \(error)")
         }
-        let factRecorder = FactRecorder(store: suppressions, memberships: memberships, log: log, mask: mask, logger: logger)
-        await facts.connect { factRecorder.record($0) }
         let ledger: EventLedger
         do {
             ledger = try EventLedger(
@@ -115,6 +113,17 @@ public enum HeraldService {
             drainTimeout: config.drainTimeout, logger: logger, policies: policies, memberships: memberships,
             onRecorded: { status.queueChanged() })
         status.reportConcurrency { dispatcher.status() }
+        let factRecorder = FactRecorder(
+            store: suppressions, memberships: memberships, log: log, mask: mask, logger: logger,
+            wake: { channel, address in
+                do {
+                    if try store.wake(channel: channel, key: address, now: Clock.nowMillis()) > 0 { dispatcher.wake() }
+                } catch {
+                    // The parked messages still go when their wait ends; only the early start is lost.
+                    logger.error("channel \(channel): cannot wake parked messages: \(error)")
+                }
+            })
+        await facts.connect { factRecorder.record($0) }
         let intake = Intake(
             layout: layout, store: store, decoder: decoder,
             settings: .init(

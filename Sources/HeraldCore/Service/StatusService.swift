@@ -101,6 +101,8 @@ public final class StatusService: Service, Sendable {
 
     private func status() -> String {
         guard let counts = try? store.pendingCounts(channels: channels) else { return "running" }
-        return "queued \(counts[.queued] ?? 0), deferred \(counts[.deferred] ?? 0), in flight \(counts[.inflight] ?? 0)"
+        let parked = counts[.parked] ?? 0
+        return "queued \(counts[.queued] ?? 0), deferred \(counts[.deferred] ?? 0), "
+            + (parked > 0 ? "parked \(parked), " : "") + "in flight \(counts[.inflight] ?? 0)"
     }
 }

@@ -42,4 +42,28 @@ final class OutcomeDecisionTests: XCTestCase {
         XCTAssertEqual(retry.backoff(afterAttempt: 20, unit: 1), .seconds(3600))
         XCTAssertEqual(retry.backoff(afterAttempt: 200, unit: 1), .seconds(3600))
     }
+
+    func testNotReachableNowParksUntilTheFirstDeadlineAndThenWaitsOut() {
+        var fresh = context()
+        fresh.maxWait = .seconds(60)
+        XCTAssertEqual(
+            OutcomeDecision.decide(.notReachableNow(reply: reply), fresh), .park(until: 1_060_000, since: 1_000_000))
+        var woken = context(now: 1_030_000)
+        woken.maxWait = .seconds(60)
+        woken.waitingSince = 1_000_000
+        XCTAssertEqual(
+            OutcomeDecision.decide(.notReachableNow(reply: reply), woken), .park(until: 1_060_000, since: 1_000_000),
+            "a wake that finds them gone again waits on to the same deadline")
+        var expiring = context(expires: 1_020_000)
+        expiring.maxWait = .seconds(60)
+        XCTAssertEqual(OutcomeDecision.decide(.notReachableNow(reply: reply), expiring), .park(until: 1_020_000, since: 1_000_000))
+        var over = context(now: 1_060_000)
+        over.maxWait = .seconds(60)
+        over.waitingSince = 1_000_000
+        XCTAssertEqual(
+            OutcomeDecision.decide(.notReachableNow(reply: reply), over), .waitedOut(reason: "not reachable for max_wait (1m)"))
+        XCTAssertEqual(
+            OutcomeDecision.decide(.notReachableHere(reply: reply), context()), .fail(reason: "not reachable here: 503 busy"))
+        XCTAssertTrue(FallbackRoute.moves(.outcome(.notReachableHere(reply: reply)), attempt: 1, after: nil))
+    }
 }

@@ -91,4 +91,26 @@ final class FactTests: XCTestCase {
         var facts: [Fact] = []
         func add(_ more: [Fact]) { facts += more }
     }
+
+    func testAReplyIsLoggedMaskedWithItsLengthAndAReachableAddressWakes() throws {
+        let store = try SuppressionStore(directory: directory)
+        let log = try DeliveryLog(path: directory + "/delivery.log", logger: Logger(label: "test"))
+        let woken = Collected<String>()
+        let recorder = FactRecorder(
+            store: store, log: log, mask: RecipientMask(full: false), logger: Logger(label: "test"), clock: { 5000 },
+            wake: { channel, address in woken.append(["\(channel)/\(address)"]) })
+        recorder.record([
+            .reachable(channel: "chat", address: "visitor-8812"),
+            .reply(channel: "chat", address: "visitor-8812", text: "Yes please, hold size M", conversation: "c-1"),
+        ])
+        XCTAssertEqual(woken.all, ["chat/visitor-8812"])
+        let lines = try logLines()
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertEqual(lines.first?["event"] as? String, "reply")
+        XCTAssertEqual(lines.first?["conversation"] as? String, "c-1")
+        XCTAssertEqual(lines.first?["length"] as? Int, 23)
+        XCTAssertNil(lines.first?["text"], "the text stays out of the log")
+        XCTAssertFalse(String(describing: lines).contains("visitor-8812"), "the visitor appears in clear: \(lines)")
+        XCTAssertEqual(try store.list().count, 0, "a reply suppresses nothing")
+    }
 }
