@@ -1,3 +1,4 @@
+import HeraldPluginAPI
 import Hummingbird
 import Logging
 import Prometheus
@@ -16,6 +17,8 @@ struct HTTPRoutes: Sendable {
     let registry: PrometheusCollectorRegistry
     let ready: @Sendable () -> Bool
     let logger: Logger
+    /// Plugins' routes, each under its mount point.
+    var pluginRoutes: [(mount: String, routes: [PluginRoute])] = []
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -34,6 +37,7 @@ struct HTTPRoutes: Sendable {
         router.get("/readyz") { _, _ in
             self.ready() ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, "not ready\n")
         }
+        PluginRouteMount.mount(pluginRoutes, on: router)
         return router
     }
 

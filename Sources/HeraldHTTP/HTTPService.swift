@@ -1,3 +1,4 @@
+import HeraldPluginAPI
 import Hummingbird
 import Logging
 import Prometheus
@@ -20,11 +21,12 @@ public struct HTTPService: Service {
     ///   - ready: answers `/readyz` (true once the first intake scan is done and the store is open).
     public init(
         host: String, port: Int, unsubscriber: any Unsubscriber, registry: PrometheusCollectorRegistry,
-        ready: @escaping @Sendable () -> Bool, logger: Logger
+        ready: @escaping @Sendable () -> Bool, logger: Logger, pluginRoutes: [(mount: String, routes: [PluginRoute])] = []
     ) {
         self.host = host
         self.port = port
-        self.routes = HTTPRoutes(unsubscriber: unsubscriber, registry: registry, ready: ready, logger: logger)
+        self.routes = HTTPRoutes(
+            unsubscriber: unsubscriber, registry: registry, ready: ready, logger: logger, pluginRoutes: pluginRoutes)
         self.logger = logger
     }
 

@@ -20,6 +20,8 @@ public protocol ChannelPlugin: Service {
     /// A cheap credentials or reachability check, for `herald check --probe`: one result per target the channel
     /// talks to (relay, endpoint, provider), delivering nothing. Never throws; a failure is a `.failed` result.
     func probe() async -> [ProbeResult]
+    /// Routes the plugin serves on the embedded HTTP server; nil (the default): none.
+    var routes: PluginRoutes? { get }
 }
 
 extension ChannelPlugin {
@@ -35,6 +37,8 @@ extension ChannelPlugin {
     public func probe() async -> [ProbeResult] {
         [ProbeResult(target: Self.name, status: .notProbed, reason: "no probe for this plugin")]
     }
+
+    public var routes: PluginRoutes? { nil }
 }
 
 /// How much a plugin can take at once; the channel's config may lower these, never raise them.

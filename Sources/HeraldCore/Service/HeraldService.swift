@@ -26,6 +26,9 @@ public enum HeraldService {
         public var ledger: EventLedger
         public var isReady: @Sendable () -> Bool
         public var logger: Logger
+        /// The routes channels serve, each under its mount point (`/chat`, or `/chat/CHANNEL` when several
+        /// channels of one plugin serve routes).
+        public var routes: [(mount: String, routes: [PluginRoute])] = []
     }
 
     /// - Parameter addOns: services the executable adds (HeraldCore knows no HTTP); they stop before dispatch.
@@ -162,8 +165,12 @@ public enum HeraldService {
                 })
             services.append(.init(service: sweep))
         }
-        let runtime = Runtime(
+        var runtime = Runtime(
             config: config, suppressions: suppressions, ledger: ledger, isReady: { status.isReady }, logger: logger)
+        runtime.routes = pluginRoutes(channels)
+        if config.http == nil, let first = runtime.routes.first {
+            logger.warning("a channel serves routes under \(first.mount)/ but [http] is off: nothing answers them")
+        }
         do {
             services += try addOns(runtime).map { .init(service: $0) }
         } catch {
@@ -211,6 +218,16 @@ public enum HeraldService {
             result[channel.name] = LanePolicy(gate: gate, fallbackDefault: channel.fallback, fallbackAfter: channel.fallbackAfter)
         }
         return result
+    }
+
+    /// Each channel's routes under `/SPACE`, or `/SPACE/CHANNEL` when several channels share the space.
+    static func pluginRoutes(_ channels: [ChannelRuntime]) -> [(mount: String, routes: [PluginRoute])] {
+        let serving = channels.compactMap { channel in channel.plugin.routes.map { (channel.name, $0) } }
+        let spaces = Dictionary(grouping: serving, by: { $0.1.space })
+        return serving.map { name, routes in
+            let shared = (spaces[routes.space]?.count ?? 0) > 1
+            return ("/" + routes.space + (shared ? "/" + name : ""), routes.routes)
+        }
     }
 
     /// The submit group plus the daemon's own group, or nil when any group may submit.
