@@ -96,6 +96,15 @@ let package = Package(
             path: "Plugins/Audience", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(
+            name: "LiveChatPlugin",
+            dependencies: [
+                "HeraldPluginAPI", "HeraldCrypto", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Plugins/LiveChat", exclude: ["README.md", "sample.toml"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "FilePlugin", dependencies: ["HeraldPluginAPI"],
             path: "Plugins/File", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
@@ -103,7 +112,7 @@ let package = Package(
             name: "herald",
             dependencies: [
                 "HeraldCore", "HeraldPluginAPI", "HeraldHTTP", "HeraldTransport", "WebhookPlugin", "EmailPlugin", "FilePlugin",
-                "PushPlugin", "AudiencePlugin",
+                "PushPlugin", "AudiencePlugin", "LiveChatPlugin",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -146,6 +155,7 @@ let package = Package(
             name: "AudiencePluginTests",
             dependencies: ["AudiencePlugin", "GoogleAuth", "HeraldPluginTesting", "HeraldCrypto", "CryptoTestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "LiveChatPluginTests", dependencies: ["LiveChatPlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "FilePluginTests", dependencies: ["FilePlugin", "HeraldPluginTesting"], swiftSettings: swiftSettings),
     ]
 )

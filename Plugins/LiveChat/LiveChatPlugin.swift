@@ -1,0 +1,95 @@
+import HeraldPluginAPI
+import Logging
+import ServiceLifecycle
+
+/// The `livechat` channel: a proactive message into the chat of a visitor who is on the site now. In the built-in
+/// mode the visitor's page holds an event stream open (`/chat/v1/stream`, the widget does it); a message is
+/// written to it and is delivered when the page acknowledges it. A visitor with no stream open is not reachable
+/// now: the core parks the message until their next stream opens (or `expires_at` / `max_wait` ends the wait).
+public struct LiveChatPlugin: ChannelPlugin {
+    public static let name = "livechat"
+    let config: LiveChatConfig
+    let hub: ChatHub
+    private let chatRoutes: ChatRoutes
+
+    public static var contract: ChannelContract {
+        ChannelContract(
+            addressKind: "visitor", address: { recipient, _ in recipient.visitor }, recipientFields: [.visitor],
+            secretKeys: ["visitor_secret"])
+    }
+
+    /// One message per call, each waiting for its ack; many at a time, since a wait costs no more than a
+    /// suspended task.
+    public var limits: PluginLimits { PluginLimits(maxBatch: 1, maxConcurrency: 4096, defaultConcurrency: 1024) }
+
+    public init(config: PluginConfig, context: PluginContext) throws {
+        let parsed = try LiveChatConfig(config, context: context)
+        self.config = parsed
+        hub = ChatHub(
+            limits: .init(
+                maxStreams: parsed.maxStreams, maxPending: parsed.maxPending, ackTimeout: parsed.ackTimeout,
+                idleTimeout: parsed.idleTimeout))
+        chatRoutes = ChatRoutes(
+            channel: context.channel, config: parsed, hub: hub, facts: context.facts,
+            metrics: ChatMetrics(channel: context.channel), logger: context.logger)
+    }
+
+    public var routes: PluginRoutes? { chatRoutes.routes }
+
+    public func run() async throws {
+        // Heartbeats until shutdown, then every stream is closed so the server can stop.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: config.heartbeat)
+                hub.heartbeat()
+                chatRoutes.metrics.update(hub)
+            }
+        }
+        hub.closeAll()
+    }
+
+    public func deliver(_ batch: [Delivery]) async -> [Outcome] {
+        var outcomes: [Outcome] = []
+        for delivery in batch { outcomes.append(await deliver(delivery)) }
+        return outcomes
+    }
+
+    private func deliver(_ delivery: Delivery) async -> Outcome {
+        guard let visitor = delivery.recipient.visitor else {
+            return .permanent(reply: Reply(code: "no_visitor", text: "the message has no to.visitor"))
+        }
+        let (written, ack) = await hub.deliver(
+            visitor: visitor, messageID: delivery.id, payload: ChatPayload.json(delivery))
+        chatRoutes.metrics.update(hub)
+        switch (written, ack) {
+        case (.notConnected, _):
+            return .notReachableNow(reply: Reply(code: "offline", text: "the visitor has no chat open"))
+        case (.tooManyPending, _):
+            chatRoutes.metrics.refused("max_pending")
+            return .transient(
+                reply: Reply(code: "max_pending", text: "\(config.maxPending) messages wait for this visitor's ack"),
+                retryAfter: .seconds(5))
+        case (.written(let seq), .acked?):
+            return .delivered(providerID: "event-\(seq)", reply: Reply(code: "ack", text: "acknowledged by the page"))
+        case (.written, .timedOut?), (.written, nil):
+            return .notReachableNow(
+                reply: Reply(code: "no_ack", text: "not acknowledged within \(DurationText.format(config.ackTimeout))"))
+        case (.written, .cancelled?):
+            return .transient(reply: Reply(code: "cancelled", text: "stopped before the ack"), retryAfter: nil)
+        }
+    }
+}
+
+/// What the page receives for one message: its id (what the ack names), and the content the bubble shows.
+enum ChatPayload {
+    static func json(_ delivery: Delivery) -> [UInt8] {
+        let content = delivery.content
+        var writer = JSONWriter(reservingCapacity: 256)
+        writer.object([
+            ("id", .string(delivery.id)), ("title", content.title.map(JSONValue.string)),
+            ("body", (content.body ?? content.text).map(JSONValue.string)), ("url", content.url.map(JSONValue.string)),
+            ("campaign", delivery.metadata.campaign.map(JSONValue.string)),
+        ])
+        return writer.bytes
+    }
+}
