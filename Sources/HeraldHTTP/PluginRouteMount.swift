@@ -2,10 +2,12 @@ import HTTPTypes
 import Hummingbird
 import HeraldPluginAPI
 import Logging
+import ServiceLifecycle
 
 /// Mounts plugins' routes (`PluginRoutes`) on the server's router: translates a Hummingbird request into a
 /// `PluginHTTPRequest` (body bounded by the route's `maxBody`, 413 past it) and the plugin's answer back, writing
-/// a streamed body chunk by chunk and telling the plugin when it ends.
+/// a streamed body chunk by chunk and telling the plugin when it ends (`onClose`, also at shutdown, which ends
+/// the plugin's stream; it may be called twice).
 enum PluginRouteMount {
     static func mount(_ mounts: [(mount: String, routes: [PluginRoute])], on router: Router<BasicRequestContext>) {
         for (base, routes) in mounts {
@@ -48,7 +50,13 @@ enum PluginRouteMount {
                 status: status, headers: fields,
                 body: ResponseBody { writer in
                     defer { onClose() }
-                    for await chunk in chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    // A stream ends at shutdown, or the server would wait for every open one to notice its client
+                    // gone; a write to a client that left ends it too.
+                    try? await withGracefulShutdownHandler {
+                        for await chunk in chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    } onGracefulShutdown: {
+                        onClose()
+                    }
                     try await writer.finish(nil)
                 })
         }

@@ -65,8 +65,8 @@ public struct PluginHTTPRequest: Sendable {
 public struct PluginHTTPResponse: Sendable {
     public enum Body: Sendable {
         case bytes([UInt8])
-        /// Written as it comes (Server-Sent Events); `onClose` runs once when the response ends, whether the stream
-        /// finished or the client went away, so the plugin can forget the connection.
+        /// Written as it comes (Server-Sent Events); `onClose` runs when the response ends, whether the stream
+        /// finished or the client went away, and at shutdown, when it must finish the stream; it may run twice.
         case stream(AsyncStream<[UInt8]>, onClose: @Sendable () -> Void)
     }
 
