@@ -7,8 +7,8 @@ BIN := .build/debug/herald
 RELEASE_BIN := .build/release/herald
 
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config
-TEST_APT_PACKAGES := $(APT_PACKAGES) python3 python3-pip nginx-light nghttp2-server nghttp2-client systemd postfix strace
-PIP_PACKAGES := standardwebhooks pytest cryptography aiosmtpd dkimpy pynacl prometheus_client h2 pyjwt http_ece 'httpx[http2]'
+TEST_APT_PACKAGES := $(APT_PACKAGES) python3 python3-pip nginx-light nghttp2-server nghttp2-client systemd postfix strace chromium chromium-driver
+PIP_PACKAGES := standardwebhooks pytest cryptography aiosmtpd dkimpy pynacl prometheus_client h2 pyjwt http_ece 'httpx[http2]' selenium
 
 .PHONY: run build release test unit-test integration-test bench deps test-deps install clean
 
@@ -17,7 +17,7 @@ deps:
 
 test-deps:
 	@scripts/ensure-deps.sh $(TEST_APT_PACKAGES)
-	@python3 -c "import standardwebhooks, pytest, cryptography, aiosmtpd, dkim, nacl, prometheus_client, h2, jwt, http_ece, httpx" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
+	@python3 -c "import standardwebhooks, pytest, cryptography, aiosmtpd, dkim, nacl, prometheus_client, h2, jwt, http_ece, httpx, selenium" 2>/dev/null || python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
 
 build: deps
 	$(SWIFT) build

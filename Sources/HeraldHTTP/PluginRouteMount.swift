@@ -32,7 +32,11 @@ enum PluginRouteMount {
         for (name, value) in request.uri.queryParameters {
             query[String(name).removingPercentEncoding ?? String(name)] = String(value).removingPercentEncoding ?? String(value)
         }
-        let headers = request.headers.map { (name: $0.name.canonicalName.lowercased(), value: $0.value) }
+        var headers = request.headers.map { (name: $0.name.canonicalName.lowercased(), value: $0.value) }
+        // HTTP types keep `Host` as the request's authority, not as a header field.
+        if let authority = request.head.authority, !headers.contains(where: { $0.name == "host" }) {
+            headers.append((name: "host", value: authority))
+        }
         let answer = await route.handler(
             PluginHTTPRequest(
                 method: route.method, path: request.uri.path, query: query, headers: headers,
