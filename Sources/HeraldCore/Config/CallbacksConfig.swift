@@ -19,7 +19,7 @@ extension HeraldConfig {
         /// The secret is written in the config itself (`secret`), not read from `secret_file`.
         public var secretIsInline = false
         /// `events`: the delivery-log events that are sent, by their log names; default delivered, failed,
-        /// suppressed, capped, fallback, expired.
+        /// suppressed, capped, fallback, expired, reply.
         public var events: Set<LogEvent.Kind>
         /// `batch`, 1…1000, default 100: events per POST.
         public var batch: Int
