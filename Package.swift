@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "LiveChatPlugin",
             dependencies: [
-                "HeraldPluginAPI", "HeraldCrypto", .product(name: "Logging", package: "swift-log"),
+                "HeraldPluginAPI", "HeraldCrypto", "HeraldTransport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

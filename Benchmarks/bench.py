@@ -21,6 +21,8 @@ Everything runs in one temp dir (removed at the end, even on error or Ctrl-C), w
   push     P APNs deliveries (default 50,000) end to end to a loopback nghttpd over HTTP/2 with TLS from a private
            CA (--echo-upload answers 200), beside h2load -c 4 -m 100 against the same server: msgs/s, CPU per
            message, peak RSS.
+  livechat V visitors (default 10,000) with an SSE stream each open to the chat widget's endpoint: daemon RSS per
+           idle stream, then one message to each, acked by the client: msgs/s, CPU per message.
   ledger   100 batches of 1,000 delivery events recorded by the event ledger (herald-ledger-bench), with
            callbacks off, on for all events and for three of five kinds: events/s and CPU per event.
   retention (only with --only retention: it takes about 17 minutes)
@@ -51,6 +53,7 @@ from benchlib.phase_audience import phase_audience
 from benchlib.phase_push import phase_push
 from benchlib.phase_queue import phase_queue
 from benchlib.phase_ledger import phase_ledger
+from benchlib.phase_livechat import phase_livechat
 from benchlib.phase_retention import phase_retention
 from benchlib.phase_smtp import phase_smtp
 from benchlib.phase_webhook import phase_webhook
@@ -63,11 +66,12 @@ def parse_args():
     parser.add_argument("--messages", type=int, default=20_000, help="webhook phase size (default 20,000)")
     parser.add_argument("--push", type=int, default=50_000, help="push phase size (default 50,000)")
     parser.add_argument("--audience", type=int, default=200_000, help="audience phase size (default 200,000)")
+    parser.add_argument("--livechat", type=int, default=10_000, help="livechat phase: visitors connected at once (default 10,000)")
     parser.add_argument("--queue", type=int, default=1_000_000, help="queue phase size (default 1,000,000)")
     parser.add_argument("--retention", type=int, default=1_000_000, help="retention phase size (default 1,000,000)")
     parser.add_argument("--retention-rate", type=int, default=1_000, help="retention phase feed, msgs/s (default 1,000)")
     parser.add_argument("--batch", type=int, default=100_000, help="files per rename batch in the queue phase")
-    parser.add_argument("--only", choices=["webhook", "smtp", "push", "audience", "policy", "queue", "ledger", "retention"], help="run one phase (plus the peers)")
+    parser.add_argument("--only", choices=["webhook", "smtp", "push", "audience", "livechat", "policy", "queue", "ledger", "retention"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
     parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE), the backlog drain (FILE.backlog), the smtp run (FILE.smtp) and "
@@ -94,7 +98,7 @@ def main():
     try:
         phase_peers(workdir, args, results, cleanup)
         for name, phase in (("webhook", phase_webhook), ("smtp", phase_smtp), ("push", phase_push),
-                            ("audience", phase_audience), ("policy", phase_policy), ("queue", phase_queue), ("ledger", phase_ledger), ("retention", phase_retention)):
+                            ("audience", phase_audience), ("livechat", phase_livechat), ("policy", phase_policy), ("queue", phase_queue), ("ledger", phase_ledger), ("retention", phase_retention)):
             # The retention phase paces a million messages over ~17 minutes: asked for by name only.
             if args.only == name or (args.only is None and name != "retention"):
                 try:

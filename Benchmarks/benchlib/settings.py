@@ -14,3 +14,5 @@ POLL = 0.01  # seconds between looks at the delivery log
 
 # Audience sync through the generic provider, end to end (issue 10).
 TARGET_AUDIENCE = 50_000
+TARGET_LIVECHAT = 10_000  # msgs/s, one to each connected visitor
+TARGET_LIVECHAT_RSS_KB = 10  # per idle SSE stream; Centrifugo publishes about 30 KB

@@ -7,6 +7,8 @@ from benchlib.settings import (
     PEER_SMTP_DOC,
     PEER_WRK_DOC,
     TARGET_AUDIENCE,
+    TARGET_LIVECHAT,
+    TARGET_LIVECHAT_RSS_KB,
     TARGET_INTAKE,
     TARGET_QUEUE_RSS_MB,
     TARGET_PUSH,
@@ -55,6 +57,13 @@ def summary(results):
             check(rate, lambda v: v >= TARGET_AUDIENCE))
         row("audience daemon CPU per member (µs)", f"{results.get('audience_cpu_us', 0):.0f}", "")
         row("audience peak RSS (MB)", f"{results.get('audience_rss', 0):.1f}", "")
+    if "livechat" in results:
+        rate, rss = results.get("livechat"), results.get("livechat_rss_kb")
+        row("livechat: one message to each visitor (msgs/s)", fmt_rate(rate), f">= {TARGET_LIVECHAT:,}",
+            check(rate, lambda v: v >= TARGET_LIVECHAT))
+        row("livechat RSS per idle stream (KB)", "-" if rss is None else f"{rss:.1f}", f"<= {TARGET_LIVECHAT_RSS_KB}",
+            check(rss, lambda v: v <= TARGET_LIVECHAT_RSS_KB) + "  Centrifugo: ~30 KB")
+        row("livechat daemon CPU per message (µs)", f"{results.get('livechat_cpu_us', 0):.0f}", "")
     if "policy_on" in results:
         off, on = results["policy_off"], results["policy_on"]
         cost = f"{100 * (off - on) / off:.0f}% slower" if off else ""

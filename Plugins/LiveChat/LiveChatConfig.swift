@@ -2,16 +2,18 @@ import HeraldPluginAPI
 
 /// A `livechat` channel's keys, checked once at start (and by `herald check`); every error names its key.
 struct LiveChatConfig: Sendable {
-    static let keys: Set<String> = [
-        "provider", "visitor_secret", "visitor_secret_file", "allowed_origins", "max_streams", "heartbeat",
-        "idle_timeout", "max_pending", "ack_timeout", "demo",
+    static let builtinKeys: Set<String> = [
+        "visitor_secret", "visitor_secret_file", "allowed_origins", "max_streams", "heartbeat", "idle_timeout",
+        "max_pending", "ack_timeout", "demo",
     ]
 
-    enum Provider: String, Sendable {
-        case builtin
+    enum Provider: String, Sendable, CaseIterable {
+        case builtin, chatwoot, crisp, intercom, messenger
     }
 
     var provider: Provider
+    /// A provider mode's API, account and credential; nil in the built-in mode.
+    var settings: ProviderSettings?
     /// The key the shop's backend signs visitor ids with (HMAC-SHA256).
     var visitorSecret: [UInt8]
     /// Origins (`https://shop.example`) whose pages may open streams and post acks and replies; empty: any page of
@@ -29,12 +31,26 @@ struct LiveChatConfig: Sendable {
     var demo: Bool
 
     init(_ config: PluginConfig, context: PluginContext) throws(ConfigError) {
-        try config.rejectUnknownKeys(allowed: Self.keys)
         let name = try config.string("provider") ?? "builtin"
         guard let provider = Provider(rawValue: name) else {
-            throw config.error("provider", "\"\(name)\" is not a provider this build has; use builtin")
+            let known = Provider.allCases.map(\.rawValue).joined(separator: ", ")
+            throw config.error("provider", "\"\(name)\" is not a provider this build has; use one of \(known)")
         }
         self.provider = provider
+        try config.rejectUnknownKeys(allowed: (provider == .builtin ? Self.builtinKeys : ProviderSettings.keys).union(["provider"]))
+        guard provider == .builtin else {
+            settings = try ProviderSettings(provider, config: config, context: context)
+            visitorSecret = []
+            allowedOrigins = []
+            maxStreams = 0
+            heartbeat = .seconds(15)
+            idleTimeout = .seconds(1800)
+            maxPending = 0
+            ackTimeout = .seconds(30)
+            demo = false
+            return
+        }
+        settings = nil
         guard let secret = try config.secret("visitor_secret", context: context), secret.utf8.count >= 16 else {
             throw config.error(
                 config.values["visitor_secret"] == nil ? "visitor_secret_file" : "visitor_secret",

@@ -1,4 +1,5 @@
 import HeraldPluginAPI
+import HeraldTransport
 import Logging
 import ServiceLifecycle
 
@@ -6,16 +7,33 @@ import ServiceLifecycle
 /// mode the visitor's page holds an event stream open (`/chat/v1/stream`, the widget does it); a message is
 /// written to it and is delivered when the page acknowledges it. A visitor with no stream open is not reachable
 /// now: the core parks the message until their next stream opens (or `expires_at` / `max_wait` ends the wait).
+/// In a provider mode (Chatwoot, Crisp, Intercom, Messenger) the message is an operator's reply in the
+/// conversation `to.chat` names; a conversation that is gone, or a Messenger window that is closed, is not
+/// reachable here, and the message moves along its fallback route.
 public struct LiveChatPlugin: ChannelPlugin {
     public static let name = "livechat"
     let config: LiveChatConfig
     let hub: ChatHub
     private let chatRoutes: ChatRoutes
+    private let send: @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+
+    static let secretKeys = ["visitor_secret", "api_token", "key", "access_token", "page_token"]
 
     public static var contract: ChannelContract {
         ChannelContract(
             addressKind: "visitor", address: { recipient, _ in recipient.visitor }, recipientFields: [.visitor],
-            secretKeys: ["visitor_secret"])
+            secretKeys: secretKeys)
+    }
+
+    /// A provider mode sends to `to.chat`, which it declares and checks for its provider.
+    public static func contract(for config: PluginConfig) -> ChannelContract {
+        let name = (try? config.string("provider")).flatMap { $0 } ?? "builtin"
+        guard let provider = LiveChatConfig.Provider(rawValue: name), provider != .builtin else { return contract }
+        let idName = ChatTarget.idName(provider)
+        return ChannelContract(
+            addressKind: "chat",
+            address: { recipient, _ in recipient.extensions["chat"]?[idName]?.stringValue },
+            secretKeys: secretKeys, recipientExtensions: [ChatTarget.field(for: provider)])
     }
 
     /// One message per call, each waiting for its ack; many at a time, since a wait costs no more than a
@@ -23,6 +41,14 @@ public struct LiveChatPlugin: ChannelPlugin {
     public var limits: PluginLimits { PluginLimits(maxBatch: 1, maxConcurrency: 4096, defaultConcurrency: 1024) }
 
     public init(config: PluginConfig, context: PluginContext) throws {
+        try self.init(config: config, context: context, send: { await HTTPClient.shared.send($0) })
+    }
+
+    init(
+        config: PluginConfig, context: PluginContext,
+        send: @escaping @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+    ) throws {
+        self.send = send
         let parsed = try LiveChatConfig(config, context: context)
         self.config = parsed
         hub = ChatHub(
@@ -34,9 +60,10 @@ public struct LiveChatPlugin: ChannelPlugin {
             metrics: ChatMetrics(channel: context.channel), logger: context.logger)
     }
 
-    public var routes: PluginRoutes? { chatRoutes.routes }
+    public var routes: PluginRoutes? { config.provider == .builtin ? chatRoutes.routes : nil }
 
     public func run() async throws {
+        guard config.provider == .builtin else { return try await gracefulShutdown() }
         // Heartbeats until shutdown, then every stream is closed so the server can stop.
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -50,8 +77,33 @@ public struct LiveChatPlugin: ChannelPlugin {
 
     public func deliver(_ batch: [Delivery]) async -> [Outcome] {
         var outcomes: [Outcome] = []
-        for delivery in batch { outcomes.append(await deliver(delivery)) }
+        for delivery in batch {
+            outcomes.append(config.settings == nil ? await deliver(delivery) : await deliverToProvider(delivery))
+        }
         return outcomes
+    }
+
+    private func deliverToProvider(_ delivery: Delivery) async -> Outcome {
+        guard let settings = config.settings,
+            case .success(let target) = ChatTarget.parse(delivery.recipient.extensions["chat"], provider: config.provider)
+        else {
+            return .permanent(reply: Reply(code: "no_chat", text: "the message has no usable to.chat"))
+        }
+        var messaging: (type: String, tag: String?)?
+        if config.provider == .messenger {
+            messaging = MessengerRequest.messagingType(
+                target: target, marketing: delivery.metadata.category == "marketing", defaultTag: settings.messageTag,
+                now: Clock.nowMillis())
+            guard messaging != nil else {
+                return .notReachableHere(
+                    reply: Reply(code: "window_closed", text: "marketing outside Messenger's 24-hour window; not sent"))
+            }
+        }
+        let request = ProviderRequest.build(
+            config.provider, target: target, text: ProviderRequest.text(delivery.content), settings: settings,
+            messagingType: messaging)
+        let answer = await send([request]).first ?? .failure(TransportError(curlCode: 0, message: "no answer"))
+        return ProviderClassifier.classify(answer, provider: config.provider)
     }
 
     private func deliver(_ delivery: Delivery) async -> Outcome {

@@ -49,6 +49,9 @@ public struct ChannelContract: Sendable {
     public var batchCancel: BatchCancel?
     /// For a channel that keeps people in lists: how an opt-out finds them and takes them off (`Membership`).
     public var membership: Membership?
+    /// `to` members of the plugin's own (`chat`: a provider's conversation), each with its validator; `required`:
+    /// a message for this channel must carry it. Each counts as an address for the rule that `to` names one.
+    public var recipientExtensions: [MessageField]
     /// Whether `to.email` and `to.phone` may arrive as SHA-256 hashes (64 hex digits) instead of addresses, for a
     /// channel that only ever sends them hashed; intake then skips the address check for such a value.
     public var takesHashedIdentifiers: Bool
@@ -63,7 +66,7 @@ public struct ChannelContract: Sendable {
         destination: (@Sendable (Delivery) -> String?)? = nil, reachesPerson: Bool = true,
         batchKey: (@Sendable (Delivery) -> String)? = nil,
         stoppedByOptOut: (@Sendable (_ fields: [String: JSONValue]) -> Bool)? = nil, batchCancel: BatchCancel? = nil,
-        membership: Membership? = nil, takesHashedIdentifiers: Bool = false
+        membership: Membership? = nil, takesHashedIdentifiers: Bool = false, recipientExtensions: [MessageField] = []
     ) {
         self.addressKind = addressKind
         self.address = address
@@ -82,6 +85,7 @@ public struct ChannelContract: Sendable {
         self.batchCancel = batchCancel
         self.membership = membership
         self.takesHashedIdentifiers = takesHashedIdentifiers
+        self.recipientExtensions = recipientExtensions
     }
 }
 

@@ -11,10 +11,14 @@ public struct Recipient: Sendable, Equatable {
     /// The person's name and address parts, for channels that match people rather than reach them (an ad
     /// audience hashes them); no channel sends to them.
     public var profile: Profile
+    /// `to` members a plugin declares (`ChannelContract.recipientExtensions`: a chat provider's `to.chat`), as
+    /// intake validated them; each is an address of the recipient on that plugin's channels.
+    public var extensions: [String: JSONValue]
 
     public init(
         email: String? = nil, name: String? = nil, timezone: String? = nil, push: [PushDevice]? = nil,
-        phone: String? = nil, visitor: String? = nil, externalID: String? = nil, profile: Profile = Profile()
+        phone: String? = nil, visitor: String? = nil, externalID: String? = nil, profile: Profile = Profile(),
+        extensions: [String: JSONValue] = [:]
     ) {
         self.email = email
         self.name = name
@@ -24,6 +28,7 @@ public struct Recipient: Sendable, Equatable {
         self.visitor = visitor
         self.externalID = externalID
         self.profile = profile
+        self.extensions = extensions
     }
 
     /// The `to` member names, as intake reads them.
@@ -77,6 +82,7 @@ public struct Recipient: Sendable, Equatable {
         if let push {
             object["push"] = .array(push.map(\.jsonValue))
         }
+        for (key, value) in extensions { object[key] = value }
         return .object(object)
     }
 

@@ -111,3 +111,58 @@ def get_status(url, headers=None):
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+class ChatProviders:
+    """peers/chat_providers.py in its own process: the hosted providers' message APIs on one loopback port."""
+
+    TOKEN = "chat-provider-token"
+
+    def __init__(self, root):
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        from herald_harness import wait_for
+
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.root / "requests.jsonl"
+        self.rules_path = self.root / "rules.json"
+        self.set_rules({})
+        self._stderr = open(self.root / "providers.stderr", "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).parent / "peers" / "chat_providers.py"), "--log", str(self.log_path),
+             "--rules", str(self.rules_path), "--token", self.TOKEN],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        buffer = b""
+
+        def port():
+            nonlocal buffer
+            if self.proc.poll() is not None:
+                raise AssertionError(f"chat providers mock exited with {self.proc.returncode}")
+            buffer += self.proc.stdout.read() or b""
+            return int(buffer.split(b"\n")[0]) if b"\n" in buffer else None
+
+        self.port = wait_for(port, 15, "the chat providers mock's port")
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def set_rules(self, rules):
+        import os
+        tmp = self.rules_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rules))
+        os.rename(tmp, self.rules_path)
+
+    def requests(self, provider=None):
+        if not self.log_path.exists():
+            return []
+        lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.strip()]
+        return [r for r in lines if provider is None or r["provider"] == provider]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self._stderr.close()

@@ -13,12 +13,18 @@ extension ChannelLane {
         // A batch per call slot and one more waiting, so a freed slot finds a full batch; no more: a waiting
         // delivery holds its decoded message and rendered content (a few KB each).
         let room = { self.channel.batch * max(2, self.concurrencyLimit + 1) }
+        // Whether the last claim filled all the room it had: then more is queued, and a group past its linger is
+        // not sent short while the rows that would fill it wait only for room (they go once calls free it up).
+        var moreQueued = false
         await withDiscardingTaskGroup { group in
             while !stopping.isSet, !Task.isCancelled {
                 if await waitedWhileHeld() { continue }
                 var now = shared.time.now()
-                let free = concurrencyLimit - callsInFlight.load(ordering: .relaxed)
-                for batch in buffer.take(now: now, limit: max(0, free)) {
+                let calls = callsInFlight.load(ordering: .relaxed)
+                let free = concurrencyLimit - calls
+                // With no call in flight and no room, nothing would free any: the lingered groups go after all.
+                let lingered = !moreQueued || (calls == 0 && buffer.count >= room())
+                for batch in buffer.take(now: now, limit: max(0, free), lingered: lingered) {
                     if var limiter = bucket {
                         let wait = limiter.take(batch.count)
                         bucket = limiter
@@ -36,8 +42,10 @@ extension ChannelLane {
                 let space = room() - buffer.count
                 if space > 0 {
                     do {
-                        let rows = try shared.store.claim(channel: channel.name, limit: min(space, 10_000), now: now)
+                        let asked = min(space, 10_000)
+                        let rows = try shared.store.claim(channel: channel.name, limit: asked, now: now)
                         claimed = rows.count
+                        moreQueued = rows.count == asked
                         if !rows.isEmpty {
                             inflight.add(rows.count, ordering: .relaxed)
                             now = shared.time.now()
@@ -65,7 +73,9 @@ extension ChannelLane {
                     }
                 }
                 if claimed > 0 { continue }
-                let deadline = buffer.nextDeadline
+                // While lingered groups wait for room, a finished call's ring wakes the lane, not their deadline.
+                let waitsForRoom = moreQueued && !(callsInFlight.load(ordering: .relaxed) == 0 && buffer.count >= room())
+                let deadline = waitsForRoom ? nil : buffer.nextDeadline
                 let due = buffer.count == 0 ? ((try? shared.store.nextDue(channel: channel.name)) ?? nil) : nil
                 let until = [deadline, due].compactMap { $0 }.min()
                 let wait = until.map { Duration.milliseconds(max(1, $0 - now)) } ?? .seconds(30)

@@ -39,11 +39,11 @@ struct LingerBuffer<Item> {
         return entry.item
     }
 
-    /// Up to `limit` batches that may go now: full ones first, then groups whose oldest item has lingered long
-    /// enough, oldest group first. A batch never holds two keys. What is left of a group that sent full batches
-    /// waits from its own oldest item on: a tail that joined just now is not sent short at the deadline of the
-    /// items that already left.
-    mutating func take(now: Int64, limit: Int) -> [[Item]] {
+    /// Up to `limit` batches that may go now: full ones first, then (when `lingered`) groups whose oldest item has
+    /// lingered long enough, oldest group first. A batch never holds two keys. What is left of a group that sent
+    /// full batches waits from its own oldest item on: a tail that joined just now is not sent short at the
+    /// deadline of the items that already left.
+    mutating func take(now: Int64, limit: Int, lingered: Bool = true) -> [[Item]] {
         var out: [[Item]] = []
         for key in order where out.count < limit {
             while out.count < limit, let entries = groups[key], entries.count >= batch {
@@ -52,7 +52,7 @@ struct LingerBuffer<Item> {
                 count -= batch
             }
         }
-        for key in order where out.count < limit {
+        for key in order where lingered && out.count < limit {
             guard let entries = groups[key], let oldest = entries.first, oldest.joined + linger <= now else { continue }
             out.append(entries.map(\.item))
             groups[key] = []

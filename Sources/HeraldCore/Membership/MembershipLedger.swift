@@ -63,6 +63,8 @@ public final class MembershipLedger: Sendable {
                     INSERT INTO list_tally (channel, list, joins, leaves) VALUES (?, ?, ?, ?)
                     ON CONFLICT(channel, list) DO UPDATE SET joins = joins + excluded.joins, leaves = leaves + excluded.leaves
                     """)
+            // One tally row update per list, not per member: a plugin call files up to 10,000 members.
+            var tallies: [ListKey: (joins: Int, leaves: Int)] = [:]
             for (channel, change) in changes {
                 if change.joined {
                     try upsert.execute(arguments: [channel, change.list, change.member, Self.json(change.keys), now])
@@ -72,7 +74,12 @@ public final class MembershipLedger: Sendable {
                     leaving.formUnion(try Self.sharingKeys(db, channel: channel, list: change.list, keys: change.keys))
                     for member in leaving { try Self.remove(db, channel: channel, list: change.list, member: member) }
                 }
-                try tally.execute(arguments: [channel, change.list, change.joined ? 1 : 0, change.joined ? 0 : 1])
+                let list = ListKey(channel: channel, list: change.list)
+                tallies[list, default: (0, 0)].joins += change.joined ? 1 : 0
+                tallies[list, default: (0, 0)].leaves += change.joined ? 0 : 1
+            }
+            for (list, count) in tallies {
+                try tally.execute(arguments: [list.channel, list.list, count.joins, count.leaves])
             }
         }
     }
@@ -157,6 +164,11 @@ public final class MembershipLedger: Sendable {
         guard let stored else { return }
         let drop = try db.cachedStatement(sql: "DELETE FROM member_key WHERE channel = ? AND key = ? AND list = ? AND member = ?")
         for key in keys(stored) { try drop.execute(arguments: [channel, key, list, member]) }
+    }
+
+    private struct ListKey: Hashable {
+        var channel: String
+        var list: String
     }
 
     static func json(_ keys: [String]) -> String {

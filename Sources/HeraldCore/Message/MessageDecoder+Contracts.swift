@@ -35,6 +35,36 @@ extension MessageDecoder {
         return extras
     }
 
+    /// The `to` members plugins declare: each must be declared by a channel on the route and pass its validator,
+    /// and a channel that requires one gets it.
+    func checkRecipientExtensions(_ extensions: [String: JSONValue], route: [(String, ChannelContract)]) throws(IntakeError)
+        -> [String: JSONValue]
+    {
+        for (channel, contract) in route {
+            for field in contract.recipientExtensions where field.required && extensions[field.name] == nil {
+                throw IntakeError(.missingField, field: "to." + field.name, "channel \(channel) sends to this")
+            }
+        }
+        for name in extensions.keys.sorted() {
+            guard let value = extensions[name] else { continue }
+            let owners = route.filter { $0.1.recipientExtensions.contains { $0.name == name } }
+            guard !owners.isEmpty else {
+                throw IntakeError(
+                    .unknownField, field: "to." + name,
+                    "no channel on this message's route (\(route.map(\.0).joined(separator: ", "))) takes this field")
+            }
+            if trusted { continue }
+            for (_, contract) in owners {
+                for field in contract.recipientExtensions where field.name == name {
+                    if let problem = field.validate(value) {
+                        throw IntakeError(.badValue, field: "to." + name + problem.path, problem.reason)
+                    }
+                }
+            }
+        }
+        return extensions
+    }
+
     /// Every channel on the route must be able to reach the recipient (a fallback to email needs `to.email`), and
     /// each plugin's own check of the recipient must pass.
     static func checkRecipientFields(_ recipient: Recipient, route: [(String, ChannelContract)]) throws(IntakeError) {

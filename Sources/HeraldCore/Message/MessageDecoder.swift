@@ -12,6 +12,8 @@ public struct MessageDecoder: Sendable {
     public var contracts: [String: ChannelContract]
     /// The top-level names some plugin declares, accepted by the first pass and judged once the channel is known.
     let pluginFieldNames: Set<String>
+    /// The `to` members some plugin declares (`recipientExtensions`), judged once the channel is known.
+    let recipientExtensionNames: Set<String>
     /// Set for bytes intake already validated (the queue's copy): the field rules are not run again, which halves
     /// the cost of decoding on the delivery path. Structure and types are still checked.
     public var trusted: Bool
@@ -20,6 +22,7 @@ public struct MessageDecoder: Sendable {
         channels = Set(contracts.keys)
         self.contracts = contracts
         pluginFieldNames = Set(contracts.values.flatMap { $0.fields.map(\.name) })
+        recipientExtensionNames = Set(contracts.values.flatMap { $0.recipientExtensions.map(\.name) })
         self.trusted = trusted
     }
 
@@ -80,7 +83,8 @@ public struct MessageDecoder: Sendable {
 
         let route = ([channel] + fallback).compactMap { name in contracts[name].map { (name, $0) } }
         let hashedIdentifiers = route.allSatisfy { $0.1.takesHashedIdentifiers }
-        let recipient = try decodeRecipient(fields.object(.to), hashedIdentifiers: hashedIdentifiers)
+        var recipient = try decodeRecipient(fields.object(.to), hashedIdentifiers: hashedIdentifiers)
+        recipient.extensions = try checkRecipientExtensions(recipient.extensions, route: route)
         let category = try fields.enumValue(.category, Message.Category.self) ?? .marketing
         let priority = try fields.enumValue(.priority, Message.Priority.self) ?? .normal
         let stage = try fields.string(.stage)
@@ -134,7 +138,7 @@ public struct MessageDecoder: Sendable {
     /// - Parameter hashedIdentifiers: every channel on the route takes `to.email` and `to.phone` as SHA-256 hashes.
     private func decodeRecipient(_ object: [String: JSONValue]?, hashedIdentifiers: Bool) throws(IntakeError) -> Recipient {
         guard let object else { throw IntakeError(.missingField, field: "to", "who the message is for is required") }
-        let fields = try Fields<Recipient.CodingKeys>(object, path: "to.")
+        let fields = try Fields<Recipient.CodingKeys>(object, path: "to.", extra: recipientExtensionNames)
         var recipient = Recipient(
             email: try fields.string(.email), name: try fields.string(.name), timezone: try fields.string(.timezone),
             phone: try fields.string(.phone), visitor: try fields.string(.visitor),
@@ -142,7 +146,8 @@ public struct MessageDecoder: Sendable {
             profile: Recipient.Profile(
                 firstName: try fields.string(.firstName), lastName: try fields.string(.lastName),
                 city: try fields.string(.city), region: try fields.string(.region),
-                postalCode: try fields.string(.postalCode), country: try fields.string(.country)))
+                postalCode: try fields.string(.postalCode), country: try fields.string(.country)),
+            extensions: fields.extras)
         if let devices = fields.raw(.push) {
             guard case .array(let items) = devices else {
                 throw IntakeError(.wrongType, field: "to.push", "must be an array of devices: {platform, token} or {platform, endpoint, keys}")

@@ -83,7 +83,7 @@ enum MessageRules {
         if let zone = recipient.timezone, !knownTimeZones.contains(zone) {
             throw IntakeError(.badValue, field: "to.timezone", "\"\(zone)\" is not an IANA time zone like Asia/Kuala_Lumpur")
         }
-        if recipient.identity == nil {
+        if recipient.identity == nil, recipient.extensions.isEmpty {
             throw IntakeError(.missingField, field: "to", "needs at least one address: email, push, phone, visitor or external_id")
         }
     }

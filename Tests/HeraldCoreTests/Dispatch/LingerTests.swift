@@ -54,6 +54,13 @@ final class LingerTests: XCTestCase {
         XCTAssertEqual(buffer.take(now: 101, limit: 5), [["add-bo"]])
     }
 
+    func testWhileMoreIsQueuedOnlyFullBatchesGo() {
+        var buffer = LingerBuffer<String>(batch: 2, linger: 100)
+        for (item, key) in [("a1", "a"), ("b1", "b"), ("a2", "a")] { buffer.add(item, key: key, now: 0) }
+        XCTAssertEqual(buffer.take(now: 500, limit: 10, lingered: false), [["a1", "a2"]], "b1 waits for the rest of b")
+        XCTAssertEqual(buffer.take(now: 500, limit: 10), [["b1"]], "once nothing more is queued, it goes")
+    }
+
     func testTheBufferGroupsByKeyAndNeverMixesKeys() {
         var buffer = LingerBuffer<String>(batch: 2, linger: 100)
         for (item, key) in [("a1", "a"), ("b1", "b"), ("a2", "a"), ("a3", "a")] { buffer.add(item, key: key, now: 0) }
