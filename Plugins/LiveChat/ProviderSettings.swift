@@ -33,8 +33,8 @@ struct ProviderSettings: Sendable {
         guard let base = try config.string("url") ?? defaults[provider] else {
             throw config.error("url", "the Chatwoot installation's base URL is required, e.g. https://app.chatwoot.com")
         }
-        try config.checkHTTPURL("url", base)
-        url = base.hasSuffix("/") ? String(base.dropLast()) : base
+        let checked = try config.checkHTTPURL(base, key: "url")
+        url = checked.hasSuffix("/") ? String(checked.dropLast()) : checked
         version = try config.string("version") ?? "v25.0"
         messageTag = try config.string("message_tag") ?? "ACCOUNT_UPDATE"
         timeout = try config.duration("timeout", default: .seconds(30), in: .seconds(1)...(.seconds(300)))

@@ -15,7 +15,7 @@ conversation's list (the last repeats); unlisted conversations get "ok".
              messaging_type: RESPONSE | UPDATE | MESSAGE_TAG, tag (only with MESSAGE_TAG, one of Meta's), message: {text}}
 
 Replies: ok (the provider's success body), not_found (404; Messenger: 400 code 551), auth (401; Messenger: 400
-code 190), rate_limit (429 with Retry-After: 1; Messenger: 400 code 613), server_error (500), window_closed
+code 190), rate_limit (429 with Retry-After: 1; Messenger: 400 code 613, also with Retry-After: 1), server_error (500), window_closed
 (Messenger: 400 code 10 subcode 2018278). A request that breaks the shape gets 400 with the reason, logged.
 Prints its port on stdout, then serves until killed."""
 import argparse
@@ -105,7 +105,7 @@ def reply(provider, name, target):
             error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "Ab1"}
             if subcode:
                 error["error_subcode"] = subcode
-            return 400, {}, {"error": error}
+            return 400, {"Retry-After": "1"} if name == "rate_limit" else {}, {"error": error}
     if name == "ok":
         return {"chatwoot": (200, {}, {"id": 9001, "content_type": "text", "message_type": 1}),
                 "crisp": (202, {}, {"error": False, "reason": "dispatched", "data": {"fingerprint": 163408}}),
