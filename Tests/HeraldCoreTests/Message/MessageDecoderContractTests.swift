@@ -131,4 +131,25 @@ final class MessageDecoderContractTests: XCTestCase {
             .badValue, "to.email")
         assertRejected(#"{"channel":"audience","to":{"email":"\#(hash.dropLast())"},"audience":{"action":"add"}}"#, .badValue, "to.email")
     }
+
+    func testAPluginsToFieldIsAnAddressOnlyWhereItsChannelIsOnTheRoute() throws {
+        let chat = ChannelContract(
+            addressKind: "chat", recipientExtensions: [
+                MessageField(name: "chat", required: true) { value in
+                    value["conversation"]?.stringValue == nil ? (".conversation", "is required") : nil
+                }
+            ])
+        let decoder = MessageDecoder(contracts: ["chat": chat, "email": Self.mail])
+        func decode(_ json: String) throws(IntakeError) -> Message { try decoder.decode(Array(json.utf8), fileName: "m.json") }
+        let message = try decode(#"{"channel":"chat","to":{"chat":{"conversation":"c1"}},"content":{"text":"hi"}}"#)
+        XCTAssertEqual(message.to.extensions["chat"], .object(["conversation": .string("c1")]), "an address on its own")
+        let cases: [(String, String)] = [
+            (#"{"channel":"chat","to":{"chat":{"session":"s"}},"content":{"text":"hi"}}"#, "to.chat.conversation"),
+            (#"{"channel":"chat","to":{"email":"a@example.com"},"content":{"text":"hi"}}"#, "to.chat"),
+            (#"{"channel":"email","to":{"email":"a@example.com","chat":{"conversation":"c"}},"content":{"text":"hi"}}"#, "to.chat"),
+        ]
+        for (json, field) in cases {
+            XCTAssertThrowsError(try decode(json)) { error in XCTAssertEqual((error as? IntakeError)?.field, field, json) }
+        }
+    }
 }
