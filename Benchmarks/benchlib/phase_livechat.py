@@ -15,6 +15,7 @@ from benchlib.config import write_config
 from benchlib.delivery_log import LogCounter
 from benchlib.herald import Herald
 from benchlib.measure import cpu_seconds, proc_status
+from benchlib.profiler import start_profiler, stop_profiler
 from benchlib.report import fmt_rate, log, stopped_line
 from benchlib.spool import rename_messages
 
@@ -136,11 +137,14 @@ def phase_livechat(workdir, args, results, cleanup):
         measured["rss_per_stream_kb"] = (after - before) / max(1, visitors.connected)
         log(f"  {visitors.connected:,} streams open ({len(visitors.errors)} refused); daemon RSS {before / 1024:.1f} MB -> "
             f"{after / 1024:.1f} MB: {measured['rss_per_stream_kb']:.1f} KB per idle stream")
+        profile = args.perf and args.perf + ".livechat"
+        profiler = start_profiler(profile, herald.pid)
         cpu_before = cpu_seconds(herald.pid)
         started = time.monotonic()
         rename_messages(spool, "c", 0, n)
         measured["seconds"] = counter.wait_for("delivered", n, args.timeout or 120, herald, started)
         measured["cpu"] = cpu_seconds(herald.pid) - cpu_before
+        stop_profiler(profiler, profile)
         measured["received"], measured["acked"] = visitors.received, visitors.acked
 
     asyncio.run(run_visitors(port, n, connected, args.timeout or 120))
