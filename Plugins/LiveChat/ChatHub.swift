@@ -21,16 +21,23 @@ final class ChatHub: Sendable {
         case cancelled
     }
 
+    /// How a stream's events are framed: Server-Sent Events, or one JSON text per event on a WebSocket
+    /// (`{"event": "message", "id": 7, "data": {…}}`).
+    enum Format: Sendable {
+        case sse, webSocket
+    }
+
     private struct Stream {
         var visitor: String
         var continuation: AsyncStream<[UInt8]>.Continuation
         var lastActivity: Int64
+        var format: Format
     }
 
     private struct Pending {
         var seq: Int64
         var messageID: String
-        var frame: [UInt8]
+        var payload: [UInt8]
         var waiter: CheckedContinuation<Ack, Never>?
     }
 
@@ -61,16 +68,18 @@ final class ChatHub: Sendable {
 
     /// A new stream for `visitor`, opening with the retry hint and the visitor's unacknowledged messages; nil
     /// when `max_streams` are open. `close` forgets it (the server calls it when the response ends).
-    func open(visitor: String) -> (stream: AsyncStream<[UInt8]>, close: @Sendable () -> Void)? {
+    func open(visitor: String, format: Format = .sse) -> (stream: AsyncStream<[UInt8]>, close: @Sendable () -> Void)? {
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let id: Int? = state.withLock { state in
             guard state.streams.count < limits.maxStreams else { return nil }
             let id = state.nextStream
             state.nextStream += 1
-            state.streams[id] = Stream(visitor: visitor, continuation: continuation, lastActivity: clock())
+            state.streams[id] = Stream(visitor: visitor, continuation: continuation, lastActivity: clock(), format: format)
             state.byVisitor[visitor, default: []].insert(id)
-            continuation.yield(Array("retry: 3000\n: connected\n\n".utf8))
-            for message in state.pending[visitor] ?? [] { continuation.yield(message.frame) }
+            if format == .sse { continuation.yield(Array("retry: 3000\n: connected\n\n".utf8)) }
+            for message in state.pending[visitor] ?? [] {
+                continuation.yield(Self.frame(format, id: message.seq, event: "message", data: message.payload))
+            }
             return id
         }
         guard let id else {
@@ -116,13 +125,13 @@ final class ChatHub: Sendable {
                     guard (state.pending[visitor]?.count ?? 0) < limits.maxPending else { return .tooManyPending }
                     let number = state.nextSeq
                     state.nextSeq += 1
-                    let frame = Self.frame(id: number, event: "message", data: payload)
                     state.pending[visitor, default: []].append(
-                        Pending(seq: number, messageID: messageID, frame: frame, waiter: waiter))
+                        Pending(seq: number, messageID: messageID, payload: payload, waiter: waiter))
                     state.pendingCount += 1
                     let now = clock()
                     for id in streams {
-                        state.streams[id]?.continuation.yield(frame)
+                        guard let stream = state.streams[id] else { continue }
+                        stream.continuation.yield(Self.frame(stream.format, id: number, event: "message", data: payload))
                         state.streams[id]?.lastActivity = now
                     }
                     return .written(seq: number)
@@ -171,8 +180,11 @@ final class ChatHub: Sendable {
             state.pendingCount -= 1
             if state.pending[visitor]?.isEmpty == true { state.pending[visitor] = nil }
             if ack == .acked {
-                let dismiss = Self.frame(id: nil, event: "dismiss", data: Array(#"{"id":"\#(message.messageID)"}"#.utf8))
-                for id in state.byVisitor[visitor] ?? [] { state.streams[id]?.continuation.yield(dismiss) }
+                let data = Array(#"{"id":"\#(message.messageID)"}"#.utf8)
+                for id in state.byVisitor[visitor] ?? [] {
+                    guard let stream = state.streams[id] else { continue }
+                    stream.continuation.yield(Self.frame(stream.format, id: nil, event: "dismiss", data: data))
+                }
             }
             return .some(message.waiter)
         }
@@ -191,7 +203,8 @@ final class ChatHub: Sendable {
                 if now - stream.lastActivity > limits.idleTimeout.milliseconds {
                     idle.append(stream.continuation)
                 } else {
-                    stream.continuation.yield(Array(": heartbeat\n\n".utf8))
+                    stream.continuation.yield(
+                        stream.format == .sse ? Array(": heartbeat\n\n".utf8) : Array(#"{"event":"heartbeat"}"#.utf8))
                 }
             }
             return idle
@@ -205,12 +218,21 @@ final class ChatHub: Sendable {
         for continuation in all { continuation.finish() }
     }
 
-    static func frame(id: Int64?, event: String, data: [UInt8]) -> [UInt8] {
+    static func frame(_ format: Format, id: Int64?, event: String, data: [UInt8]) -> [UInt8] {
         var frame: [UInt8] = []
-        if let id { frame += Array("id: \(id)\n".utf8) }
-        frame += Array("event: \(event)\ndata: ".utf8)
-        frame += data
-        frame += Array("\n\n".utf8)
+        switch format {
+        case .sse:
+            if let id { frame += Array("id: \(id)\n".utf8) }
+            frame += Array("event: \(event)\ndata: ".utf8)
+            frame += data
+            frame += Array("\n\n".utf8)
+        case .webSocket:
+            frame += Array(#"{"event":"\#(event)""#.utf8)
+            if let id { frame += Array(#","id":\#(id)"#.utf8) }
+            frame += Array(#","data":"#.utf8)
+            frame += data
+            frame += Array("}".utf8)
+        }
         return frame
     }
 }

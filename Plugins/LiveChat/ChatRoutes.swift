@@ -23,9 +23,79 @@ struct ChatRoutes: Sendable {
             PluginRoute(.options, "v1/ack") { self.preflight($0) },
             PluginRoute(.options, "v1/reply") { self.preflight($0) },
             PluginRoute(.get, "v1/widget.js") { _ in ChatWidget.script },
+            // What a WebSocket upgrade that was refused (or a plain GET) gets: 403 for a bad signature.
+            PluginRoute(.get, "v1/ws") { self.refusedUpgrade($0) },
         ]
         if config.demo { routes.append(PluginRoute(.get, "v1/demo") { self.demo($0) }) }
-        return PluginRoutes(space: "chat", routes: routes)
+        return PluginRoutes(
+            space: "chat", routes: routes, webSockets: [PluginWebSocketRoute("v1/ws") { await self.webSocket($0) }])
+    }
+
+    /// The same stream over a WebSocket: events as JSON texts, and the page's acks and replies as texts back
+    /// (`{"type": "ack", "id": "…"}`, `{"type": "reply", "text": "…", "conversation": "…"}`), already signed for by
+    /// the upgrade's query.
+    /// A refused upgrade is logged and counted like any 403; the client gets the WebSocket library's 400 (a browser
+    /// sees a failed connection either way), and the same URL fetched plainly says 403 and why.
+    private func webSocket(_ request: PluginHTTPRequest) async -> PluginWebSocketSession? {
+        guard cors(request) != nil else {
+            _ = forbidden("origin not allowed", request)
+            return nil
+        }
+        let visitor: String
+        switch signature.verify(
+            visitor: request.query["visitor"], exp: request.query["exp"], sig: request.query["sig"], now: Clock.nowMillis())
+        {
+        case .success(let id): visitor = id
+        case .failure(let failure):
+            _ = forbidden(failure.rawValue, request, visitor: request.query["visitor"])
+            return nil
+        }
+        guard let opened = hub.open(visitor: visitor, format: .webSocket) else {
+            metrics.refused("max_streams")
+            return nil
+        }
+        metrics.update(hub)
+        await facts.report([.reachable(channel: channel, address: visitor)])
+        let hub = hub
+        let metrics = metrics
+        return PluginWebSocketSession(
+            outbound: opened.stream,
+            inbound: { text in await self.received(text, from: visitor) },
+            onClose: {
+                opened.close()
+                metrics.update(hub)
+            })
+    }
+
+    private func received(_ text: String, from visitor: String) async {
+        guard case .object(let body)? = try? JSONParser.parse(Array(text.utf8)) else { return }
+        hub.touch(visitor: visitor)
+        switch body["type"]?.stringValue {
+        case "ack":
+            if let id = body["id"]?.stringValue { hub.ack(visitor: visitor, messageID: id) }
+            metrics.update(hub)
+        case "reply":
+            guard let reply = body["text"]?.stringValue, !reply.isEmpty, reply.count <= 2000 else { return }
+            await facts.report([
+                .reply(channel: channel, address: visitor, text: reply, conversation: body["conversation"]?.stringValue)
+            ])
+        default:
+            return
+        }
+    }
+
+    private func refusedUpgrade(_ request: PluginHTTPRequest) -> PluginHTTPResponse {
+        guard cors(request) != nil else { return forbidden("origin not allowed", request) }
+        if case .failure(let failure) = signature.verify(
+            visitor: request.query["visitor"], exp: request.query["exp"], sig: request.query["sig"], now: Clock.nowMillis())
+        {
+            return forbidden(failure.rawValue, request, visitor: request.query["visitor"])
+        }
+        if hub.openStreams >= config.maxStreams {
+            metrics.refused("max_streams")
+            return .text(503, "too many open streams\n", headers: [("retry-after", "5")])
+        }
+        return .text(426, "a WebSocket upgrade is required here\n", headers: [("upgrade", "websocket")])
     }
 
     private func stream(_ request: PluginHTTPRequest) async -> PluginHTTPResponse {
@@ -108,7 +178,9 @@ struct ChatRoutes: Sendable {
         let visitor = request.query["visitor"] ?? "demo-visitor"
         guard VisitorSignature.isVisitorID(visitor) else { return .text(400, "bad visitor id\n") }
         let exp = Clock.nowMillis() / 1000 + 3600
-        let html = ChatWidget.demoPage(visitor: visitor, exp: exp, sig: signature.sign(visitor: visitor, exp: exp))
+        let html = ChatWidget.demoPage(
+            visitor: visitor, exp: exp, sig: signature.sign(visitor: visitor, exp: exp),
+            webSocket: request.query["transport"] == "websocket")
         return PluginHTTPResponse(
             status: 200, headers: [("content-type", "text/html; charset=utf-8"), ("cache-control", "no-store")],
             body: .bytes(Array(html.utf8)))

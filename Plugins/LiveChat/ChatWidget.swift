@@ -3,7 +3,8 @@ import HeraldPluginAPI
 /// `/chat/v1/widget.js`: the page side of the built-in mode, with no dependencies and nothing from a CDN. It opens
 /// the visitor's event stream (its `<script>` tag carries `data-visitor`, `data-exp` and `data-sig` from the shop's
 /// backend), shows each message as a chat bubble (title, body, a button to `url`), acknowledges it at once, drops
-/// it when another tab acknowledged it first, and sends what the visitor types back as a reply.
+/// it when another tab acknowledged it first, and sends what the visitor types back as a reply. With
+/// `data-transport="websocket"` it speaks over `/chat/v1/ws` instead, acks and replies included.
 enum ChatWidget {
     static let source = #"""
         (function () {
@@ -18,7 +19,15 @@ enum ChatWidget {
           box.setAttribute("style", "position:fixed;right:16px;bottom:16px;width:300px;font:14px system-ui,sans-serif;z-index:2147483647");
           document.body.appendChild(box);
 
+          var socket = null;
+
           function post(path, body) {
+            if (socket && socket.readyState === 1) {
+              var message = { type: path };
+              for (var key in body) { message[key] = body[key]; }
+              socket.send(JSON.stringify(message));
+              return Promise.resolve();
+            }
             var payload = { visitor: auth.visitor, exp: auth.exp, sig: auth.sig };
             for (var k in body) { payload[k] = body[k]; }
             return fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) });
@@ -81,18 +90,33 @@ enum ChatWidget {
             shown[message.id] = card;
           }
 
-          var query = "visitor=" + encodeURIComponent(auth.visitor) + "&exp=" + encodeURIComponent(auth.exp) + "&sig=" + encodeURIComponent(auth.sig);
-          var stream = new EventSource(base + "stream?" + query);
-          stream.addEventListener("message", function (event) {
-            var message = JSON.parse(event.data);
+          function received(message) {
             bubble(message);
             post("ack", { id: message.id });
-          });
-          stream.addEventListener("dismiss", function (event) {
-            // Another tab acknowledged it; this one shows it anyway if it is already on screen.
-            var id = JSON.parse(event.data).id;
+          }
+
+          function dismissed(id) {
+            // Another tab acknowledged it; this one keeps it if it is already on screen.
             if (!shown[id]) { shown[id] = true; }
-          });
+          }
+
+          var query = "visitor=" + encodeURIComponent(auth.visitor) + "&exp=" + encodeURIComponent(auth.exp) + "&sig=" + encodeURIComponent(auth.sig);
+          if (me.dataset.transport === "websocket") {
+            var connect = function () {
+              socket = new WebSocket(base.replace(/^http/, "ws") + "ws?" + query);
+              socket.onmessage = function (event) {
+                var frame = JSON.parse(event.data);
+                if (frame.event === "message") { received(frame.data); }
+                if (frame.event === "dismiss") { dismissed(frame.data.id); }
+              };
+              socket.onclose = function () { setTimeout(connect, 3000); };
+            };
+            connect();
+          } else {
+            var stream = new EventSource(base + "stream?" + query);
+            stream.addEventListener("message", function (event) { received(JSON.parse(event.data)); });
+            stream.addEventListener("dismiss", function (event) { dismissed(JSON.parse(event.data).id); });
+          }
         })();
         """#
 
@@ -104,14 +128,14 @@ enum ChatWidget {
     }
 
     /// A page that loads the widget for `visitor`, signed by the server itself: for development only (`demo`).
-    static func demoPage(visitor: String, exp: Int64, sig: String) -> String {
+    static func demoPage(visitor: String, exp: Int64, sig: String, webSocket: Bool = false) -> String {
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Herald chat demo</title></head>
         <body style="font:16px system-ui,sans-serif;margin:40px">
         <h1>Herald chat demo</h1>
         <p>Signed in as visitor <code id="visitor">\(visitor)</code>. Drop a message with <code>"to": {"visitor": "\(visitor)"}</code> into the spool.</p>
-        <script src="widget.js" data-visitor="\(visitor)" data-exp="\(exp)" data-sig="\(sig)"></script>
+        <script src="widget.js" data-visitor="\(visitor)" data-exp="\(exp)" data-sig="\(sig)"\(webSocket ? #" data-transport="websocket""# : "")></script>
         </body></html>
         """
     }

@@ -18,7 +18,7 @@ struct HTTPRoutes: Sendable {
     let ready: @Sendable () -> Bool
     let logger: Logger
     /// Plugins' routes, each under its mount point.
-    var pluginRoutes: [(mount: String, routes: [PluginRoute])] = []
+    var pluginRoutes: [(mount: String, routes: PluginRoutes)] = []
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)

@@ -1,5 +1,6 @@
 import HeraldPluginAPI
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -21,7 +22,7 @@ public struct HTTPService: Service {
     ///   - ready: answers `/readyz` (true once the first intake scan is done and the store is open).
     public init(
         host: String, port: Int, unsubscriber: any Unsubscriber, registry: PrometheusCollectorRegistry,
-        ready: @escaping @Sendable () -> Bool, logger: Logger, pluginRoutes: [(mount: String, routes: [PluginRoute])] = []
+        ready: @escaping @Sendable () -> Bool, logger: Logger, pluginRoutes: [(mount: String, routes: PluginRoutes)] = []
     ) {
         self.host = host
         self.port = port
@@ -37,8 +38,10 @@ public struct HTTPService: Service {
 
     /// The application on its configured address; tests drive the same value through HummingbirdTesting.
     func makeApplication() -> some ApplicationProtocol {
-        Application(
+        let mounts = routes.pluginRoutes
+        return Application(
             router: routes.makeRouter(),
+            server: .http1WebSocketUpgrade { head, _, _ in await PluginWebSocketMount.shouldUpgrade(head, mounts: mounts) },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             logger: logger
         )

@@ -9,9 +9,9 @@ import ServiceLifecycle
 /// a streamed body chunk by chunk and telling the plugin when it ends (`onClose`, also at shutdown, which ends
 /// the plugin's stream; it may be called twice).
 enum PluginRouteMount {
-    static func mount(_ mounts: [(mount: String, routes: [PluginRoute])], on router: Router<BasicRequestContext>) {
+    static func mount(_ mounts: [(mount: String, routes: PluginRoutes)], on router: Router<BasicRequestContext>) {
         for (base, routes) in mounts {
-            for route in routes {
+            for route in routes.routes {
                 let path = base + "/" + route.path
                 router.on(RouterPath(path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) {
                     request, context in

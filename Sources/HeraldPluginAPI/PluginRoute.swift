@@ -5,10 +5,43 @@ public struct PluginRoutes: Sendable {
     /// The first path segment: `chat`.
     public var space: String
     public var routes: [PluginRoute]
+    /// Paths that upgrade to a WebSocket.
+    public var webSockets: [PluginWebSocketRoute]
 
-    public init(space: String, routes: [PluginRoute]) {
+    public init(space: String, routes: [PluginRoute], webSockets: [PluginWebSocketRoute] = []) {
         self.space = space
         self.routes = routes
+        self.webSockets = webSockets
+    }
+}
+
+/// A path that upgrades to a WebSocket, when `accept` says so for the upgrade request (its query and headers).
+/// A refused upgrade is answered as a plain GET of the path would be: declare one (it can say 403).
+public struct PluginWebSocketRoute: Sendable {
+    /// Below the mount point, without a leading slash: `v1/ws`.
+    public var path: String
+    public var accept: @Sendable (PluginHTTPRequest) async -> PluginWebSocketSession?
+
+    public init(_ path: String, accept: @escaping @Sendable (PluginHTTPRequest) async -> PluginWebSocketSession?) {
+        self.path = path
+        self.accept = accept
+    }
+}
+
+/// One accepted WebSocket: text messages to send (each element one message, UTF-8) until `outbound` finishes, what to do with each text message the
+/// client sends, and `onClose` when either side ends it (or the server stops; it may run twice).
+public struct PluginWebSocketSession: Sendable {
+    public var outbound: AsyncStream<[UInt8]>
+    public var inbound: @Sendable (String) async -> Void
+    public var onClose: @Sendable () -> Void
+
+    public init(
+        outbound: AsyncStream<[UInt8]>, inbound: @escaping @Sendable (String) async -> Void,
+        onClose: @escaping @Sendable () -> Void
+    ) {
+        self.outbound = outbound
+        self.inbound = inbound
+        self.onClose = onClose
     }
 }
 

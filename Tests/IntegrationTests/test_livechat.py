@@ -120,6 +120,12 @@ def test_bad_expired_and_missing_signatures_get_403(make_daemon):
     assert post(base, "ack", bad | {"id": "x"}) == 403
     assert post(base, "reply", expired | {"text": "hi"}) == 403
     assert post(base, "reply", good | {"text": "hi"}, origin="https://evil.example") == 403
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    # A refused WebSocket upgrade is answered by the WebSocket library (400: no 101); the plain GET says 403.
+    assert get_status(f"{base}/v1/ws?" + "&".join(f"{k}={v}" for k, v in bad.items()), upgrade) == 400
+    assert get_status(f"{base}/v1/ws?" + "&".join(f"{k}={v}" for k, v in bad.items())) == 403
+    assert get_status(f"{base}/v1/ws?" + "&".join(f"{k}={v}" for k, v in good.items())) == 426, "a GET that is no upgrade"
     assert get_status(f"{base}/v1/widget.js") == 200
     assert get_status(f"{base}/v1/demo") == 404, "the demo page is off unless enabled"
     assert daemon.stop() == 0

@@ -1,13 +1,15 @@
 """The chat widget in a real browser: headless Chromium (Debian's chromium and chromium-driver, driven by
 selenium) opens the demo page of a signed visitor; a message dropped into the spool appears as a bubble (the
 time it took is printed, not judged), the page acks it and the log says delivered; a reply typed into the widget
-reaches the status-callback receiver as a `reply` event. The page is saved as artifacts/livechat-widget.png."""
+reaches the status-callback receiver as a `reply` event; over Server-Sent Events and over the WebSocket. The page
+is saved as artifacts/livechat-widget-TRANSPORT.png."""
 import json
 import os
 import socket
 import time
 from pathlib import Path
 
+import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -32,7 +34,8 @@ def browser():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
-def test_the_widget_shows_acks_and_replies_in_headless_chromium(make_daemon, make_receiver):
+@pytest.mark.parametrize("transport", ["sse", "websocket"])
+def test_the_widget_shows_acks_and_replies_in_headless_chromium(make_daemon, make_receiver, transport):
     callbacks = make_receiver({"default": 200})
     port = free_port()
     daemon = make_daemon([chat_channel(demo=True)], http={"listen": f"127.0.0.1:{port}"}, recipients="masked",
@@ -40,7 +43,7 @@ def test_the_widget_shows_acks_and_replies_in_headless_chromium(make_daemon, mak
     driver = browser()
     try:
         driver.set_page_load_timeout(30)
-        driver.get(f"http://127.0.0.1:{port}/chat/v1/demo?visitor=v-browser")
+        driver.get(f"http://127.0.0.1:{port}/chat/v1/demo?visitor=v-browser&transport={transport}")
         assert driver.find_element(By.ID, "visitor").text == "v-browser"
         # Whether the stream is open yet or not: a message for a visitor without one waits, parked, for it.
         wait_for(lambda: driver.execute_script("return document.getElementById('herald-chat') !== null"), 30,
@@ -68,7 +71,7 @@ def test_the_widget_shows_acks_and_replies_in_headless_chromium(make_daemon, mak
         wait_for(replies, 30, "the reply reached the callbacks")
         wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, ".herald-chat-sent"), 10, "the reply shown")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / "livechat-widget.png"
+        shot = ARTIFACTS / f"livechat-widget-{transport}.png"
         assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 1000
         print(f"screenshot: {shot}")
     finally:

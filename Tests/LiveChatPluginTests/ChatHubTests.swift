@@ -94,3 +94,22 @@ final class ChatHubTests: XCTestCase {
         XCTAssertEqual(signature.verify(visitor: "v 1", exp: "2000", sig: sig, now: 0), .failure(.badVisitor))
     }
 }
+
+extension ChatHubTests {
+    func testAWebSocketStreamGetsEventsAsJSONTexts() async throws {
+        let hub = ChatHub(limits: .init(maxStreams: 4, maxPending: 4, ackTimeout: .seconds(30), idleTimeout: .seconds(60)))
+        let socket = try XCTUnwrap(hub.open(visitor: "v-ws", format: .webSocket))
+        async let result = hub.deliver(visitor: "v-ws", messageID: "m9", payload: Array(#"{"id":"m9"}"#.utf8))
+        var iterator = socket.stream.makeAsyncIterator()
+        let next = await iterator.next()
+        let first = try XCTUnwrap(next)
+        XCTAssertEqual(String(decoding: first, as: UTF8.self), #"{"event":"message","id":1,"data":{"id":"m9"}}"#)
+        hub.ack(visitor: "v-ws", messageID: "m9")
+        let after = await iterator.next()
+        let dismiss = try XCTUnwrap(after)
+        XCTAssertEqual(String(decoding: dismiss, as: UTF8.self), #"{"event":"dismiss","data":{"id":"m9"}}"#)
+        let (_, ack) = await result
+        XCTAssertEqual(ack, .acked)
+        socket.close()
+    }
+}

@@ -28,7 +28,7 @@ public enum HeraldService {
         public var logger: Logger
         /// The routes channels serve, each under its mount point (`/chat`, or `/chat/CHANNEL` when several
         /// channels of one plugin serve routes).
-        public var routes: [(mount: String, routes: [PluginRoute])] = []
+        public var routes: [(mount: String, routes: PluginRoutes)] = []
     }
 
     /// - Parameter addOns: services the executable adds (HeraldCore knows no HTTP); they stop before dispatch.
@@ -221,12 +221,12 @@ public enum HeraldService {
     }
 
     /// Each channel's routes under `/SPACE`, or `/SPACE/CHANNEL` when several channels share the space.
-    static func pluginRoutes(_ channels: [ChannelRuntime]) -> [(mount: String, routes: [PluginRoute])] {
+    static func pluginRoutes(_ channels: [ChannelRuntime]) -> [(mount: String, routes: PluginRoutes)] {
         let serving = channels.compactMap { channel in channel.plugin.routes.map { (channel.name, $0) } }
         let spaces = Dictionary(grouping: serving, by: { $0.1.space })
         return serving.map { name, routes in
             let shared = (spaces[routes.space]?.count ?? 0) > 1
-            return ("/" + routes.space + (shared ? "/" + name : ""), routes.routes)
+            return ("/" + routes.space + (shared ? "/" + name : ""), routes)
         }
     }
 
