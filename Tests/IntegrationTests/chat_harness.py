@@ -119,12 +119,11 @@ class ChatProviders:
     TOKEN = "chat-provider-token"
 
     def __init__(self, root):
-        import os
         import subprocess
         import sys
         from pathlib import Path
 
-        from herald_harness import wait_for
+        from herald_harness import _read_port
 
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -136,17 +135,7 @@ class ChatProviders:
             [sys.executable, str(Path(__file__).parent / "peers" / "chat_providers.py"), "--log", str(self.log_path),
              "--rules", str(self.rules_path), "--token", self.TOKEN],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr)
-        os.set_blocking(self.proc.stdout.fileno(), False)
-        buffer = b""
-
-        def port():
-            nonlocal buffer
-            if self.proc.poll() is not None:
-                raise AssertionError(f"chat providers mock exited with {self.proc.returncode}")
-            buffer += self.proc.stdout.read() or b""
-            return int(buffer.split(b"\n")[0]) if b"\n" in buffer else None
-
-        self.port = wait_for(port, 15, "the chat providers mock's port")
+        self.port = _read_port(self.proc, "the chat providers mock")
         self.url = f"http://127.0.0.1:{self.port}"
 
     def set_rules(self, rules):
