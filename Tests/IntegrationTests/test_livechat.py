@@ -151,3 +151,41 @@ def test_a_reply_reaches_the_callbacks_with_its_text_and_the_log_only_its_length
     [logged] = daemon.events("reply")
     assert logged["length"] == len(text) and "text" not in logged
     assert text not in daemon.log.read_text() and "v-gus" not in daemon.log.read_text()
+
+
+def test_a_chat_message_counts_against_the_same_cap_as_email(make_daemon, tmp_path):
+    """max 1 per 4 h across channels: a chat message delivered (acked) to a person, then an email to them, the email
+    is capped; an email first, then a chat message to another person, the chat message is capped and never
+    written to the stream."""
+    channels = [chat_channel(), file_channel(tmp_path / "mail", name="email")]
+    daemon, base = chat_daemon(make_daemon, channels, policy={"frequency_cap": [{"max": 1, "per": "4h"}]})
+    daemon.start()
+    stream = EventStream(base, sign("v-hana"))
+    first = chat_message("chat-first", "v-hana")
+    first["to"]["external_id"] = "u-hana"
+    drop(daemon.spool, "chat-first", first)
+    assert stream.next_event()["data"]["id"] == "chat-first"
+    assert post(base, "ack", sign("v-hana") | {"id": "chat-first"}) == 204
+    wait_for(lambda: daemon.events("delivered", "chat-first"), 30, "the chat message delivered")
+    drop(daemon.spool, "mail-second", {"id": "mail-second", "channel": "email", "category": "marketing",
+                                       "to": {"external_id": "u-hana", "email": "hana@example.com"},
+                                       "content": {"subject": "Back in stock", "text": "Size M is back"}})
+    wait_for(lambda: daemon.events("capped", "mail-second"), 30, lambda: f"email capped: {daemon.events()}")
+
+    other = EventStream(base, sign("v-ivo"))
+    drop(daemon.spool, "mail-first", {"id": "mail-first", "channel": "email", "category": "marketing",
+                                      "to": {"external_id": "u-ivo", "email": "ivo@example.com"},
+                                      "content": {"subject": "Hi", "text": "Hi"}})
+    wait_for(lambda: daemon.events("delivered", "mail-first"), 30, "the email delivered")
+    later = chat_message("chat-second", "v-ivo")
+    later["to"]["external_id"] = "u-ivo"
+    drop(daemon.spool, "chat-second", later)
+    wait_for(lambda: daemon.events("capped", "chat-second"), 30, lambda: f"chat capped: {daemon.events()}")
+    stream.close()
+    assert daemon.stop() == 0
+    try:
+        event = other.next_event(timeout=0.5)
+    except (TimeoutError, ConnectionError, OSError):
+        event = None
+    other.close()
+    assert event is None, f"a capped message reached the stream: {event}"
