@@ -1,0 +1,82 @@
+import HeraldCrypto
+
+/// The signed handle a VERP return path carries (`bounces+<token>@shop.example`, PROTOCOLS §9.3): lower-case,
+/// unpadded RFC 4648 base32 of `version (1) ‖ send id (8) ‖ HMAC-SHA256(key, version ‖ send id)[0..<10]`, 19
+/// bytes as 31 characters, so the local part stays far inside RFC 5321's 64 octets. Lower case because Postfix
+/// folds the recipient address to lower case before delivery decisions. The version byte picks the key, so keys
+/// rotate; a token whose MAC fails names nobody, so a forged bounce cannot suppress anyone.
+struct VERPToken: Sendable, Equatable {
+    static let macLength = 10
+    static let length = 31
+    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+
+    var version: UInt8
+    /// The compact id of the (message, recipient) record the bounce is about.
+    var sendID: UInt64
+
+    func encoded(key: [UInt8]) -> String {
+        var bytes = [version] + withUnsafeBytes(of: sendID.bigEndian, Array.init)
+        bytes += Self.mac(bytes, key: key)
+        return Self.base32(bytes)
+    }
+
+    /// The token in `text`, when its MAC verifies under the key of its version (`keys[version]`); nil otherwise,
+    /// whatever the reason (unknown version, bad characters, wrong length, forged MAC).
+    static func decode(_ text: String, keys: [UInt8: [UInt8]]) -> VERPToken? {
+        guard text.utf8.count == length, let bytes = unbase32(text.lowercased()), bytes.count == 19,
+            let key = keys[bytes[0]]
+        else { return nil }
+        let signed = Array(bytes[0..<9])
+        let expected = mac(signed, key: key)
+        var difference: UInt8 = 0
+        for (a, b) in zip(expected, bytes[9...]) { difference |= a ^ b }
+        guard difference == 0 else { return nil }
+        let id = bytes[1..<9].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return VERPToken(version: bytes[0], sendID: id)
+    }
+
+    /// The token in a VERP address `prefix+TOKEN@domain` (`+` the delimiter), if the address has one.
+    static func token(inAddress address: String) -> String? {
+        let local = address.split(separator: "@", maxSplits: 1).first.map(String.init) ?? address
+        guard let plus = local.lastIndex(of: "+") else { return nil }
+        return String(local[local.index(after: plus)...])
+    }
+
+    private static func mac(_ bytes: [UInt8], key: [UInt8]) -> [UInt8] {
+        Array(Digest.hmacSHA256(key: key, data: bytes).prefix(macLength))
+    }
+
+    static func base32(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = buffer << 8 | UInt32(byte)
+            bits += 8
+            while bits >= 5 {
+                bits -= 5
+                out.append(alphabet[Int((buffer >> UInt32(bits)) & 31)])
+            }
+        }
+        if bits > 0 { out.append(alphabet[Int((buffer << UInt32(5 - bits)) & 31)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func unbase32(_ text: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for character in text.utf8 {
+            guard let value = alphabet.firstIndex(of: character) else { return nil }
+            buffer = buffer << 5 | UInt32(value)
+            bits += 5
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((buffer >> UInt32(bits)) & 0xFF))
+            }
+        }
+        // Unpadded base32 leaves fewer than 5 zero bits over.
+        guard bits < 5, buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        return out
+    }
+}
