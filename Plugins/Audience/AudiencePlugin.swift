@@ -13,7 +13,7 @@ public struct AudiencePlugin: ChannelPlugin {
     private let normalizer: AudienceNormalizer
     /// The google provider's token source and requests; nil for the others.
     private let google: GoogleAudience?
-    private let send: @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+    private let send: HTTPSender
     private let logger: Logger
     private let channel: String
     private let facts: FactSink
@@ -31,12 +31,12 @@ public struct AudiencePlugin: ChannelPlugin {
     }
 
     public init(config: PluginConfig, context: PluginContext) throws {
-        try self.init(config: config, context: context, send: { await HTTPClient.shared.send($0) })
+        try self.init(config: config, context: context, send: HTTPClient.sharedSender)
     }
 
     init(
         config: PluginConfig, context: PluginContext,
-        send: @escaping @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+        send: @escaping HTTPSender
     ) throws {
         let parsed = try AudienceConfig(config, context: context)
         self.config = parsed

@@ -15,7 +15,7 @@ public struct LiveChatPlugin: ChannelPlugin {
     let config: LiveChatConfig
     let hub: ChatHub
     private let chatRoutes: ChatRoutes
-    private let send: @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+    private let send: HTTPSender
 
     static let secretKeys = ["visitor_secret", "api_token", "key", "access_token", "page_token"]
 
@@ -44,12 +44,12 @@ public struct LiveChatPlugin: ChannelPlugin {
     public var limits: PluginLimits { PluginLimits(maxBatch: 1, maxConcurrency: 4096, defaultConcurrency: 1024) }
 
     public init(config: PluginConfig, context: PluginContext) throws {
-        try self.init(config: config, context: context, send: { await HTTPClient.shared.send($0) })
+        try self.init(config: config, context: context, send: HTTPClient.sharedSender)
     }
 
     init(
         config: PluginConfig, context: PluginContext,
-        send: @escaping @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+        send: @escaping HTTPSender
     ) throws {
         self.send = send
         let parsed = try LiveChatConfig(config, context: context)

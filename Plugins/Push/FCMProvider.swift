@@ -26,7 +26,7 @@ struct FCMProvider: PushProvider {
     init(
         account: GoogleServiceAccount, settings: FCMSettings, timeout: Duration, connectTimeout: Duration,
         clock: @escaping @Sendable () -> Int64 = { Clock.nowMillis() },
-        send: @escaping PushSender = { await HTTPClient.shared.send($0) }
+        send: @escaping PushSender = HTTPClient.sharedSender
     ) {
         tokens = GoogleTokenSource(
             scope: Self.scope, account: account, tokenURL: settings.tokenURL, caFile: settings.caFile, timeout: timeout,

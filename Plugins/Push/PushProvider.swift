@@ -12,7 +12,7 @@ protocol PushProvider: Sendable {
 
 /// How every provider sends: all requests at once, answers in order — `HTTPClient.shared.send` in production, a
 /// fake in tests.
-typealias PushSender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+typealias PushSender = HTTPSender
 
 /// One device of one delivery, with what the notification says.
 struct PushItem: Sendable {

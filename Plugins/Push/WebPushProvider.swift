@@ -18,7 +18,7 @@ struct WebPushProvider: PushProvider {
     init(
         settings: WebPushSettings, timeout: Duration, connectTimeout: Duration,
         now: @escaping @Sendable () -> Int64 = Clock.nowMillis,
-        sender: @escaping PushSender = { await HTTPClient.shared.send($0) }
+        sender: @escaping PushSender = HTTPClient.sharedSender
     ) throws(CryptoError) {
         let vapid = try WebPushVAPID(
             keyFile: settings.vapidKeyFile, subject: settings.vapidSubject, now: now)
@@ -32,7 +32,7 @@ struct WebPushProvider: PushProvider {
     init(
         settings: WebPushSettings, config: PushConfig,
         now: @escaping @Sendable () -> Int64 = Clock.nowMillis,
-        sender: @escaping PushSender = { await HTTPClient.shared.send($0) }
+        sender: @escaping PushSender = HTTPClient.sharedSender
     ) throws(CryptoError) {
         try self.init(
             settings: settings, timeout: config.timeout, connectTimeout: config.connectTimeout, now: now,

@@ -3,7 +3,7 @@ import HeraldPluginAPI
 import HeraldTransport
 
 /// What sends HTTP requests for the token source: the shared client, or a fake in tests.
-public typealias GoogleSender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+public typealias GoogleSender = HTTPSender
 
 /// The OAuth 2.0 access token a Google API request carries (PROTOCOLS §3.2, §6.3), for one `scope` (FCM's
 /// firebase.messaging, the Data Manager's datamanager): mints an RS256 assertion from the service account, exchanges

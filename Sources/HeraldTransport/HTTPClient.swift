@@ -41,3 +41,11 @@ public struct HTTPClient: Sendable {
         }
     }
 }
+
+/// How a plugin sends: all requests at once, answers in order. `HTTPClient.shared.send` in production
+/// (`HTTPClient.sharedSender`), a recording or scripted closure in tests.
+public typealias HTTPSender = @Sendable ([HTTPRequest]) async -> [Result<HTTPResponse, TransportError>]
+
+extension HTTPClient {
+    public static let sharedSender: HTTPSender = { await HTTPClient.shared.send($0) }
+}
