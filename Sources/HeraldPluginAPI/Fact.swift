@@ -21,6 +21,14 @@ public struct Fact: Sendable, Equatable {
         /// The recipient at `address` wrote back: `details["text"]`, and `details["conversation"]` when there is
         /// one. The core logs a `reply` event (masked, the text's length) and sends the text in status callbacks.
         public static let reply = Kind(rawValue: "reply")
+        /// A message bounced after it was handed on (a DSN, a provider's event): `details["class"]` is `hard` or
+        /// `soft`, `details["reason"]` the classification, `reply` the status and diagnostic. A hard bounce
+        /// suppresses the address (`addressKind`, `address`); a soft one is logged and counted only.
+        public static let bounced = Kind(rawValue: "bounced")
+        /// A message was reported delayed by a later hop.
+        public static let delayed = Kind(rawValue: "delayed")
+        /// The recipient complained (a feedback-loop report): the address is suppressed with `complaint`.
+        public static let complained = Kind(rawValue: "complained")
 
         public var description: String { rawValue }
     }
@@ -84,5 +92,18 @@ public struct Fact: Sendable, Equatable {
         var details: [String: JSONValue] = ["text": .string(text)]
         if let conversation { details["conversation"] = .string(conversation) }
         return Fact(kind: .reply, channel: channel, address: address, details: details)
+    }
+
+    /// What a later hop said of message `messageID` to `address` (`bounced`, `delayed` or `complained`).
+    public static func late(
+        _ kind: Kind, channel: String, messageID: String?, addressKind: String, address: String?, reply: Reply,
+        hard: Bool = false, reason: String? = nil
+    ) -> Fact {
+        var details: [String: JSONValue] = [:]
+        if kind == .bounced { details["class"] = .string(hard ? "hard" : "soft") }
+        if let reason { details["reason"] = .string(reason) }
+        return Fact(
+            kind: kind, channel: channel, messageID: messageID, addressKind: addressKind, address: address,
+            deadReason: hard ? .hardBounce : nil, reply: reply, details: details)
     }
 }

@@ -8,7 +8,7 @@ extension HeraldConfig {
     public struct Callbacks: Sendable, Equatable {
         static let keys: Set<String> = ["url", "secret", "secret_file", "events", "batch", "timeout"]
         public static let defaultEvents: Set<LogEvent.Kind> = [
-            .delivered, .failed, .suppressed, .capped, .fallback, .expired, .reply,
+            .delivered, .failed, .suppressed, .capped, .fallback, .expired, .reply, .bounced, .complained,
         ]
 
         /// `url`: http:// or https://. Required to turn callbacks on.
@@ -19,7 +19,7 @@ extension HeraldConfig {
         /// The secret is written in the config itself (`secret`), not read from `secret_file`.
         public var secretIsInline = false
         /// `events`: the delivery-log events that are sent, by their log names; default delivered, failed,
-        /// suppressed, capped, fallback, expired, reply.
+        /// suppressed, capped, fallback, expired, reply, bounced, complained.
         public var events: Set<LogEvent.Kind>
         /// `batch`, 1…1000, default 100: events per POST.
         public var batch: Int

@@ -17,6 +17,8 @@ struct FactRecorder: Sendable {
     var clock: @Sendable () -> Int64 = { Clock.nowMillis() }
     /// Makes the messages of a channel parked for an address due now.
     var wake: (@Sendable (_ channel: String, _ address: String) -> Void)? = nil
+    /// Finds the original message of a late event (`FactRecorder+Late`).
+    var origins: Origin? = nil
 
     private var peerText: PeerText { PeerText(full: mask.full) }
 
@@ -37,6 +39,12 @@ struct FactRecorder: Sendable {
             }
             if fact.kind == .reply, let address = fact.address {
                 replies.append(replyEvent(fact, address: address, now: now))
+                continue
+            }
+            if Self.lateKinds.contains(fact.kind) {
+                let (event, suppression) = late(fact, now: now)
+                events.append(event)
+                if let suppression { entries.append(suppression) }
                 continue
             }
             guard fact.kind == .addressDead else {
@@ -62,13 +70,15 @@ struct FactRecorder: Sendable {
         }
         record(changes, now: now)
         log.write(replies)
-        guard !entries.isEmpty else { return }
-        do {
-            try store.add(entries)
-        } catch {
-            // The delivery that found the address dead still gets its outcome; the next one finds it dead again.
-            logger.error("cannot suppress \(entries.count) dead addresses: \(error)")
-            return
+        if !entries.isEmpty {
+            do {
+                try store.add(entries)
+            } catch {
+                // The delivery that found the address dead still gets its outcome; the next one finds it dead
+                // again. A late event still happened: it is logged, without the suppression it would have made.
+                logger.error("cannot suppress \(entries.count) addresses: \(error)")
+                events.removeAll { $0.event == .addressDead }
+            }
         }
         log.write(events)
     }

@@ -243,6 +243,15 @@ public final class QueueStore: Sendable {
         }
     }
 
+    /// Where a message went and for which campaign and stage, while its row is kept (`dedup_window`): what a late
+    /// event (a bounce days later) is attributed to.
+    public func origin(id: String) throws -> (channel: String, campaign: String?, stage: String?)? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT channel, campaign, stage FROM message WHERE id = ?", arguments: [id])
+                .map { ($0["channel"], $0["campaign"], $0["stage"]) }
+        }
+    }
+
     public func row(id: String) throws -> (state: MessageState, attempts: Int, history: String?)? {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT state, attempts, history FROM message WHERE id = ?", arguments: [id]),

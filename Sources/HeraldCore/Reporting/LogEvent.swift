@@ -25,6 +25,13 @@ public struct LogEvent: Sendable, Equatable {
         /// The recipient wrote back (a visitor's chat reply): `to` their masked address, `detail` the text's length
         /// and conversation; the status callbacks carry the text itself.
         case reply
+        /// A later hop bounced the message (`code` the status, `detail` hard or soft, the reason and the masked
+        /// diagnostic); the id, campaign and stage are the original message's.
+        case bounced
+        /// A later hop reported the message delayed.
+        case delayed
+        /// The recipient complained about the message (a feedback-loop report).
+        case complained
     }
 
     public var ts: Int64

@@ -125,7 +125,8 @@ public enum HeraldService {
                     // The parked messages still go when their wait ends; only the early start is lost.
                     logger.error("channel \(channel): cannot wake parked messages: \(error)")
                 }
-            })
+            },
+            origins: { id in try? store.origin(id: id) })
         await facts.connect { factRecorder.record($0) }
         let intake = Intake(
             layout: layout, store: store, decoder: decoder,

@@ -92,7 +92,7 @@ final class PolicyConfigTests: XCTestCase {
         XCTAssertEqual(config.policy.suppressionImportMax, 1_000_000)
         XCTAssertNil(config.http)
         XCTAssertEqual(config.callbacks, HeraldConfig.Callbacks(url: "http://127.0.0.1:9/h"))
-        XCTAssertEqual(config.callbacks?.events, [.delivered, .failed, .suppressed, .capped, .fallback, .expired, .reply])
+        XCTAssertEqual(config.callbacks?.events, [.delivered, .failed, .suppressed, .capped, .fallback, .expired, .reply, .bounced, .complained])
         XCTAssertNil(config.callbacks?.secret)
         XCTAssertEqual(config.callbacks?.batch, 100)
         XCTAssertEqual(config.callbacks?.timeout, .seconds(10))
