@@ -54,7 +54,7 @@ struct SuppressCommand: ParsableCommand {
                 // The only way an entry is lifted, so it leaves a trace where operators look.
                 log.write([
                     LogEvent(
-                        ts: Clock.nowMillis(), event: .unsuppressed, to: mask.full ? address : RecipientMask.mask(address),
+                        ts: Clock.nowMillis(), event: .unsuppressed, to: mask.display(address: address),
                         code: kind, detail: "lifted by herald suppress remove (was: \(reasons))")
                 ])
                 print("removed \(address) (was: \(reasons))")

@@ -44,6 +44,13 @@ def drop(spool, name, content):
     return data
 
 
+def free_port():
+    """A loopback TCP port free now, for a daemon's [http] listener."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def message(id, channel="webhook", **fields):
     """A valid message with inline content; keyword arguments override or add fields."""
     body = {

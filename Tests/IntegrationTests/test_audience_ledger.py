@@ -5,19 +5,12 @@ channel with `remove_on_suppress = false` is left alone; `herald stats --by audi
 sizes; and no raw email or phone of the test data is left in the log, stderr or either ledger."""
 import email
 import email.policy
-import socket
 import urllib.request
 
-from herald_harness import drop, message, smtp_channel, wait_for
+from herald_harness import drop, free_port, message, smtp_channel, wait_for
 from test_audience import audience_message, meta_channel, raw_pii_left, sha
 
 CART, LOYAL, LAPSED = "2385000001", "2385000002", "2385000003"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def stats_rows(daemon):

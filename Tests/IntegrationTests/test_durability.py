@@ -81,12 +81,11 @@ def test_a_reject_is_synced_before_it_is_logged(make_daemon, tmp_path):
 def test_a_one_click_unsubscribe_is_on_disk_before_its_200(make_daemon, make_smtp, tmp_path):
     import email
     import email.policy
-    import socket
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from herald_harness import free_port
+
+    port = free_port()
     trace = tmp_path / "oneclick.strace"
     peer = make_smtp()
     base = f"http://127.0.0.1:{port}"

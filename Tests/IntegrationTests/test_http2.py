@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from herald_harness import drop, message, wait_for
+from herald_harness import drop, free_port, message, wait_for
 
 sys.path.insert(0, str(Path(__file__).parent / "peers"))
 from test_ca import make_ca_and_server  # noqa: E402
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(params=["tls", "h2c"])
@@ -27,7 +21,7 @@ def nghttpd(request, tmp_path):
     docroot = tmp_path / "h2root"
     docroot.mkdir()
     (docroot / "hook").write_text("ok\n")
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "nghttpd.log", "w")
     if request.param == "tls":
         ca, cert, key = make_ca_and_server(tmp_path)

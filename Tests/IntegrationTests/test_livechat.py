@@ -5,17 +5,10 @@ when they connect; its wait ends at max_wait with the fallback route or at expir
 before the ack gets the message again on reconnect and it is delivered once; bad signatures get 403; a reply
 reaches the status callbacks with its text, and the log keeps only its length."""
 import json
-import socket
 import time
 
 from chat_harness import EventStream, chat_channel, get_status, post, sign
-from herald_harness import drop, file_channel, wait_for
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from herald_harness import drop, file_channel, free_port, wait_for
 
 
 def chat_message(id, visitor, **fields):

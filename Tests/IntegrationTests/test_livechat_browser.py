@@ -5,7 +5,6 @@ reaches the status-callback receiver as a `reply` event; over Server-Sent Events
 is saved as artifacts/livechat-widget-TRANSPORT.png."""
 import json
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -15,15 +14,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from chat_harness import chat_channel
-from herald_harness import drop, wait_for
+from herald_harness import drop, free_port, wait_for
 
 ARTIFACTS = Path(os.environ.get("HERALD_ARTIFACTS") or Path(__file__).resolve().parents[2] / "artifacts")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def browser():

@@ -3,23 +3,16 @@ chains, quiet hours, frequency caps, and the embedded HTTP endpoint's /metrics r
 import email
 import email.policy
 import json
-import socket
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from herald_harness import drop, file_channel, message, smtp_channel, wait_for, webhook_channel
+from herald_harness import drop, file_channel, free_port, message, smtp_channel, wait_for, webhook_channel
 
 SECRET = "k3y-for-unsubscribe-tokens-0123456789"
 SECRET_WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the receiver peer verifies with this one
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def mail(id, to, category="marketing", **fields):

@@ -4,7 +4,7 @@ SMTP peer stores no message and the webhook receiver sees no POST."""
 import sys
 from pathlib import Path
 
-from herald_harness import SECRET, smtp_channel
+from herald_harness import SECRET, free_port, smtp_channel
 
 sys.path.insert(0, str(Path(__file__).parent / "peers"))
 from test_ca import make_ca_and_server  # noqa: E402
@@ -17,10 +17,8 @@ def probe(daemon):
 
 
 def closed_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on: free now, and nobody binds it during the test."""
+    return free_port()
 
 
 def test_smtp_probe_with_starttls_and_auth(make_daemon, make_smtp, tmp_path):

@@ -25,7 +25,7 @@ extension FactRecorder {
         let event = LogEvent(
             ts: now, id: fact.messageID, event: kind, channel: origin?.channel ?? fact.channel,
             campaign: origin?.campaign, stage: origin?.stage,
-            to: address.isEmpty ? nil : (mask.full ? address : RecipientMask.mask(address)), code: words?.code,
+            to: address.isEmpty ? nil : mask.display(address: address), code: words?.code,
             detail: detail)
         guard !address.isEmpty, let addressKind = fact.addressKind, fact.kind == .complained || hard else {
             return (event, nil)

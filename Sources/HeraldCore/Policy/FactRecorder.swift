@@ -65,7 +65,7 @@ struct FactRecorder: Sendable {
             events.append(
                 LogEvent(
                     ts: now, id: fact.messageID, event: .addressDead, channel: fact.channel,
-                    to: mask.full ? address : RecipientMask.mask(address), code: kind,
+                    to: mask.display(address: address), code: kind,
                     detail: reason.rawValue + (reply.map { "; \($0)" } ?? "")))
         }
         record(changes, now: now)
@@ -87,7 +87,7 @@ struct FactRecorder: Sendable {
         let text = fact.details["text"]?.stringValue ?? ""
         var event = LogEvent(
             ts: now, id: fact.messageID, event: .reply, channel: fact.channel,
-            to: mask.full ? address : RecipientMask.mask(address))
+            to: mask.display(address: address))
         event.conversation = fact.details["conversation"]?.stringValue
         event.length = text.count
         event.text = text

@@ -10,7 +10,12 @@ public struct RecipientMask: Sendable {
 
     public func display(_ recipient: Recipient) -> String? {
         guard let identity = recipient.email ?? recipient.identity else { return nil }
-        return full ? identity : Self.mask(identity)
+        return display(address: identity)
+    }
+
+    /// One address as the log shows it.
+    public func display(address: String) -> String {
+        full ? address : Self.mask(address)
     }
 
     /// Works on UTF-8 bytes (this runs for every log line); the kept prefix ends on a character boundary.
