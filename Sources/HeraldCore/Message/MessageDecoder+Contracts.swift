@@ -9,60 +9,47 @@ extension MessageDecoder {
     func checkPluginFields(_ extras: [String: JSONValue], route: [(String, ChannelContract)]) throws(IntakeError)
         -> [String: JSONValue]
     {
-        for (channel, contract) in route {
-            for field in contract.fields where field.required && extras[field.name] == nil {
-                throw IntakeError(.missingField, field: field.name, "channel \(channel) needs this field")
-            }
-        }
-        guard !extras.isEmpty else { return [:] }
-        for name in extras.keys.sorted() {
-            guard let value = extras[name] else { continue }
-            let owners = route.filter { $0.1.fields.contains { $0.name == name } }
-            guard !owners.isEmpty else {
-                throw IntakeError(
-                    .unknownField, field: name,
-                    "no channel on this message's route (\(route.map(\.0).joined(separator: ", "))) takes this field")
-            }
-            if trusted { continue }
-            for (_, contract) in owners {
-                for field in contract.fields where field.name == name {
-                    if let problem = field.validate(value) {
-                        throw IntakeError(.badValue, field: name + problem.path, problem.reason)
-                    }
-                }
-            }
-        }
-        return extras
+        try checkDeclared(extras, declared: \.fields, path: "", missing: "needs this field", route: route)
     }
 
-    /// The `to` members plugins declare: each must be declared by a channel on the route and pass its validator,
-    /// and a channel that requires one gets it.
+    /// The `to` members plugins declare (`to.chat`), by the same rules.
     func checkRecipientExtensions(_ extensions: [String: JSONValue], route: [(String, ChannelContract)]) throws(IntakeError)
         -> [String: JSONValue]
     {
+        try checkDeclared(extensions, declared: \.recipientExtensions, path: "to.", missing: "sends to this", route: route)
+    }
+
+    /// Members that plugins declare in `declared`, named `path + name` in errors: a channel on the route that
+    /// requires one gets it, each is declared by a channel on the route, and each declaring plugin's validator
+    /// accepts it.
+    private func checkDeclared(
+        _ values: [String: JSONValue], declared: KeyPath<ChannelContract, [MessageField]>, path: String, missing: String,
+        route: [(String, ChannelContract)]
+    ) throws(IntakeError) -> [String: JSONValue] {
         for (channel, contract) in route {
-            for field in contract.recipientExtensions where field.required && extensions[field.name] == nil {
-                throw IntakeError(.missingField, field: "to." + field.name, "channel \(channel) sends to this")
+            for field in contract[keyPath: declared] where field.required && values[field.name] == nil {
+                throw IntakeError(.missingField, field: path + field.name, "channel \(channel) \(missing)")
             }
         }
-        for name in extensions.keys.sorted() {
-            guard let value = extensions[name] else { continue }
-            let owners = route.filter { $0.1.recipientExtensions.contains { $0.name == name } }
+        guard !values.isEmpty else { return [:] }
+        for name in values.keys.sorted() {
+            guard let value = values[name] else { continue }
+            let owners = route.filter { $0.1[keyPath: declared].contains { $0.name == name } }
             guard !owners.isEmpty else {
                 throw IntakeError(
-                    .unknownField, field: "to." + name,
+                    .unknownField, field: path + name,
                     "no channel on this message's route (\(route.map(\.0).joined(separator: ", "))) takes this field")
             }
             if trusted { continue }
             for (_, contract) in owners {
-                for field in contract.recipientExtensions where field.name == name {
+                for field in contract[keyPath: declared] where field.name == name {
                     if let problem = field.validate(value) {
-                        throw IntakeError(.badValue, field: "to." + name + problem.path, problem.reason)
+                        throw IntakeError(.badValue, field: path + name + problem.path, problem.reason)
                     }
                 }
             }
         }
-        return extensions
+        return values
     }
 
     /// Every channel on the route must be able to reach the recipient (a fallback to email needs `to.email`), and
