@@ -41,15 +41,7 @@ struct ChatRoutes: Sendable {
             _ = forbidden("origin not allowed", request)
             return nil
         }
-        let visitor: String
-        switch signature.verify(
-            visitor: request.query["visitor"], exp: request.query["exp"], sig: request.query["sig"], now: Clock.nowMillis())
-        {
-        case .success(let id): visitor = id
-        case .failure(let failure):
-            _ = forbidden(failure.rawValue, request, visitor: request.query["visitor"])
-            return nil
-        }
+        guard case .success(let visitor) = signedVisitor(query: request) else { return nil }
         guard let opened = hub.open(visitor: visitor, format: .webSocket) else {
             metrics.refused("max_streams")
             return nil
@@ -86,11 +78,7 @@ struct ChatRoutes: Sendable {
 
     private func refusedUpgrade(_ request: PluginHTTPRequest) -> PluginHTTPResponse {
         guard cors(request) != nil else { return forbidden("origin not allowed", request) }
-        if case .failure(let failure) = signature.verify(
-            visitor: request.query["visitor"], exp: request.query["exp"], sig: request.query["sig"], now: Clock.nowMillis())
-        {
-            return forbidden(failure.rawValue, request, visitor: request.query["visitor"])
-        }
+        if case .failure(let refusal) = signedVisitor(query: request) { return refusal.response }
         if hub.openStreams >= config.maxStreams {
             metrics.refused("max_streams")
             return .text(503, "too many open streams\n", headers: [("retry-after", "5")])
@@ -101,11 +89,9 @@ struct ChatRoutes: Sendable {
     private func stream(_ request: PluginHTTPRequest) async -> PluginHTTPResponse {
         guard let cors = cors(request) else { return forbidden("origin not allowed", request) }
         let visitor: String
-        switch signature.verify(
-            visitor: request.query["visitor"], exp: request.query["exp"], sig: request.query["sig"], now: Clock.nowMillis())
-        {
+        switch signedVisitor(query: request) {
         case .success(let id): visitor = id
-        case .failure(let failure): return forbidden(failure.rawValue, request, visitor: request.query["visitor"])
+        case .failure(let refusal): return refusal.response
         }
         guard let opened = hub.open(visitor: visitor) else {
             metrics.refused("max_streams")
@@ -133,8 +119,8 @@ struct ChatRoutes: Sendable {
         guard case .object(let body)? = try? JSONParser.parse(request.body) else {
             return .text(400, "a JSON object {visitor, exp, sig, id} is required\n", headers: cors)
         }
-        switch verify(body) {
-        case .failure(let failure): return forbidden(failure.rawValue, request, visitor: body["visitor"]?.stringValue)
+        switch signedVisitor(body: body, request) {
+        case .failure(let refusal): return refusal.response
         case .success(let visitor):
             guard let id = body["id"]?.stringValue else { return .text(400, "id is required\n", headers: cors) }
             hub.touch(visitor: visitor)
@@ -150,8 +136,8 @@ struct ChatRoutes: Sendable {
         guard case .object(let body)? = try? JSONParser.parse(request.body) else {
             return .text(400, "a JSON object {visitor, exp, sig, text} is required\n", headers: cors)
         }
-        switch verify(body) {
-        case .failure(let failure): return forbidden(failure.rawValue, request, visitor: body["visitor"]?.stringValue)
+        switch signedVisitor(body: body, request) {
+        case .failure(let refusal): return refusal.response
         case .success(let visitor):
             guard let text = body["text"]?.stringValue, !text.isEmpty, text.count <= 2000 else {
                 return .text(400, "text is required, at most 2000 characters\n", headers: cors)
@@ -186,14 +172,31 @@ struct ChatRoutes: Sendable {
             body: .bytes(Array(html.utf8)))
     }
 
-    private func verify(_ body: [String: JSONValue]) -> Result<String, VisitorSignature.Failure> {
+    /// A request's refusal: the 403 to answer, already logged and counted.
+    private struct Refusal: Error {
+        var response: PluginHTTPResponse
+    }
+
+    /// The visitor that `visitor`, `exp` and `sig` prove, or the 403 for `request`.
+    private func signedVisitor(_ request: PluginHTTPRequest, visitor: String?, exp: String?, sig: String?) -> Result<String, Refusal> {
+        signature.verify(visitor: visitor, exp: exp, sig: sig, now: Clock.nowMillis()).mapError { failure in
+            Refusal(response: forbidden(failure.rawValue, request, visitor: visitor))
+        }
+    }
+
+    /// Signed in the query: the stream and the WebSocket upgrade.
+    private func signedVisitor(query request: PluginHTTPRequest) -> Result<String, Refusal> {
+        signedVisitor(request, visitor: request.query["visitor"], exp: request.query["exp"], sig: request.query["sig"])
+    }
+
+    /// Signed in the JSON body: acks and replies (`exp` as a number or a string).
+    private func signedVisitor(body: [String: JSONValue], _ request: PluginHTTPRequest) -> Result<String, Refusal> {
         let exp = body["exp"].flatMap { value -> String? in
             if let text = value.stringValue { return text }
             if case .int(let number) = value { return String(number) }
             return nil
         }
-        return signature.verify(
-            visitor: body["visitor"]?.stringValue, exp: exp, sig: body["sig"]?.stringValue, now: Clock.nowMillis())
+        return signedVisitor(request, visitor: body["visitor"]?.stringValue, exp: exp, sig: body["sig"]?.stringValue)
     }
 
     /// The CORS headers for an allowed request; nil when its `Origin` is neither allowed nor the server's own.

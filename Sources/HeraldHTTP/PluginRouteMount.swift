@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HeraldPluginAPI
 import Logging
 import ServiceLifecycle
@@ -21,6 +22,24 @@ enum PluginRouteMount {
         }
     }
 
+    /// The query's parameters, percent-decoded, the last value of each name.
+    static func query(_ uri: URI) -> [String: String] {
+        var query: [String: String] = [:]
+        for (name, value) in uri.queryParameters {
+            query[String(name).removingPercentEncoding ?? String(name)] = String(value).removingPercentEncoding ?? String(value)
+        }
+        return query
+    }
+
+    /// The header fields, names lower-cased, and `host`: HTTP types keep it as the request's authority.
+    static func headers(_ head: HTTPRequest) -> [(name: String, value: String)] {
+        var headers = head.headerFields.map { (name: $0.name.canonicalName.lowercased(), value: $0.value) }
+        if let authority = head.authority, !headers.contains(where: { $0.name == "host" }) {
+            headers.append((name: "host", value: authority))
+        }
+        return headers
+    }
+
     static func answer(_ request: Request, route: PluginRoute) async throws -> Response {
         let body: ByteBuffer
         do {
@@ -28,18 +47,9 @@ enum PluginRouteMount {
         } catch {
             return Response(status: .contentTooLarge)
         }
-        var query: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters {
-            query[String(name).removingPercentEncoding ?? String(name)] = String(value).removingPercentEncoding ?? String(value)
-        }
-        var headers = request.headers.map { (name: $0.name.canonicalName.lowercased(), value: $0.value) }
-        // HTTP types keep `Host` as the request's authority, not as a header field.
-        if let authority = request.head.authority, !headers.contains(where: { $0.name == "host" }) {
-            headers.append((name: "host", value: authority))
-        }
         let answer = await route.handler(
             PluginHTTPRequest(
-                method: route.method, path: request.uri.path, query: query, headers: headers,
+                method: route.method, path: request.uri.path, query: query(request.uri), headers: headers(request.head),
                 body: Array(buffer: body)))
         var fields = HTTPFields()
         for (name, value) in answer.headers {

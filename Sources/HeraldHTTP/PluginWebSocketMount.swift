@@ -1,6 +1,7 @@
 import HTTPTypes
 import HeraldPluginAPI
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
@@ -16,19 +17,10 @@ enum PluginWebSocketMount {
     static func shouldUpgrade(
         _ head: HTTPRequest, mounts: [(mount: String, routes: PluginRoutes)]
     ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        let target = head.path ?? ""
-        let path = String(target.prefix { $0 != "?" })
-        guard let route = route(for: path, in: mounts) else { return .dontUpgrade }
-        var query: [String: String] = [:]
-        if let mark = target.firstIndex(of: "?") {
-            for pair in target[target.index(after: mark)...].split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-                if let name = parts.first { query[name] = parts.count > 1 ? parts[1] : "" }
-            }
-        }
-        var headers = head.headerFields.map { (name: $0.name.canonicalName.lowercased(), value: $0.value) }
-        if let authority = head.authority { headers.append((name: "host", value: authority)) }
-        let request = PluginHTTPRequest(method: .get, path: path, query: query, headers: headers)
+        let uri = URI(head.path ?? "")
+        guard let route = route(for: uri.path, in: mounts) else { return .dontUpgrade }
+        let request = PluginHTTPRequest(
+            method: .get, path: uri.path, query: PluginRouteMount.query(uri), headers: PluginRouteMount.headers(head))
         guard let session = await route.accept(request) else { return .dontUpgrade }
         return .upgrade([:]) { inbound, outbound, _ in
             await run(session, inbound: inbound, outbound: outbound)

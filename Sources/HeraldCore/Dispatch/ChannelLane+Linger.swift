@@ -16,15 +16,17 @@ extension ChannelLane {
         // Whether the last claim filled all the room it had: then more is queued, and a group past its linger is
         // not sent short while the rows that would fill it wait only for room (they go once calls free it up).
         var moreQueued = false
+        // Groups past their linger may go now: nothing more is queued for them, or no call is in flight and the
+        // room is full, so nothing would ever free any.
+        let lingeredMayGo = { (buffered: Int) in
+            !moreQueued || (self.callsInFlight.load(ordering: .relaxed) == 0 && buffered >= room())
+        }
         await withDiscardingTaskGroup { group in
             while !stopping.isSet, !Task.isCancelled {
                 if await waitedWhileHeld() { continue }
                 var now = shared.time.now()
-                let calls = callsInFlight.load(ordering: .relaxed)
-                let free = concurrencyLimit - calls
-                // With no call in flight and no room, nothing would free any: the lingered groups go after all.
-                let lingered = !moreQueued || (calls == 0 && buffer.count >= room())
-                for batch in buffer.take(now: now, limit: max(0, free), lingered: lingered) {
+                let free = concurrencyLimit - callsInFlight.load(ordering: .relaxed)
+                for batch in buffer.take(now: now, limit: max(0, free), lingered: lingeredMayGo(buffer.count)) {
                     if var limiter = bucket {
                         let wait = limiter.take(batch.count)
                         bucket = limiter
@@ -74,8 +76,7 @@ extension ChannelLane {
                 }
                 if claimed > 0 { continue }
                 // While lingered groups wait for room, a finished call's ring wakes the lane, not their deadline.
-                let waitsForRoom = moreQueued && !(callsInFlight.load(ordering: .relaxed) == 0 && buffer.count >= room())
-                let deadline = waitsForRoom ? nil : buffer.nextDeadline
+                let deadline = lingeredMayGo(buffer.count) ? buffer.nextDeadline : nil
                 let due = buffer.count == 0 ? ((try? shared.store.nextDue(channel: channel.name)) ?? nil) : nil
                 let until = [deadline, due].compactMap { $0 }.min()
                 let wait = until.map { Duration.milliseconds(max(1, $0 - now)) } ?? .seconds(30)
