@@ -14,6 +14,8 @@ public struct HTTPService: Service {
     let port: Int
     let routes: HTTPRoutes
     let logger: Logger
+    /// Called once the listener is bound (the daemon's readiness waits for it).
+    let listening: @Sendable () -> Void
 
     /// - Parameters:
     ///   - host: the address to bind (`127.0.0.1` behind a reverse proxy; `0.0.0.0` to face the network).
@@ -22,8 +24,10 @@ public struct HTTPService: Service {
     ///   - ready: answers `/readyz` (true once the first intake scan is done and the store is open).
     public init(
         host: String, port: Int, unsubscriber: any Unsubscriber, registry: PrometheusCollectorRegistry,
-        ready: @escaping @Sendable () -> Bool, logger: Logger, pluginRoutes: [(mount: String, routes: PluginRoutes)] = []
+        ready: @escaping @Sendable () -> Bool, logger: Logger, pluginRoutes: [(mount: String, routes: PluginRoutes)] = [],
+        listening: @escaping @Sendable () -> Void = {}
     ) {
+        self.listening = listening
         self.host = host
         self.port = port
         self.routes = HTTPRoutes(
@@ -43,6 +47,7 @@ public struct HTTPService: Service {
             router: routes.makeRouter(),
             server: .http1WebSocketUpgrade { head, _, _ in await PluginWebSocketMount.shouldUpgrade(head, mounts: mounts) },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { [listening] _ in listening() },
             logger: logger
         )
     }

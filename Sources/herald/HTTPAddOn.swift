@@ -29,7 +29,7 @@ enum HTTPAddOn {
         return [
             HTTPService(
                 host: host, port: http.listen.port, unsubscriber: unsubscriber, registry: registry,
-                ready: runtime.isReady, logger: runtime.logger, pluginRoutes: runtime.routes)
+                ready: runtime.isReady, logger: runtime.logger, pluginRoutes: runtime.routes, listening: runtime.listening)
         ]
     }
 }

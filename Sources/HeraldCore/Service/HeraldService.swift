@@ -25,6 +25,9 @@ public enum HeraldService {
         public var suppressions: SuppressionStore
         public var ledger: EventLedger
         public var isReady: @Sendable () -> Bool
+        /// An add-on's HTTP listener is up: READY=1 waits for it when `[http]` is on, so nothing that starts
+        /// after the daemon finds its endpoint refusing connections.
+        public var listening: @Sendable () -> Void = {}
         public var logger: Logger
         /// The routes channels serve, each under its mount point (`/chat`, or `/chat/CHANNEL` when several
         /// channels of one plugin serve routes).
@@ -107,7 +110,8 @@ public enum HeraldService {
         if let metrics { log.observe { metrics.record($0) } }
         let status = StatusService(
             notify: SystemdNotify(), store: store, channels: channels.map(\.name), metrics: metrics,
-            channelsFile: config.state + "/channels.json")
+            channelsFile: config.state + "/channels.json",
+            waitingFor: config.http == nil ? [.firstScan] : [.firstScan, .httpListener])
         let dispatcher = Dispatcher(
             channels: channels, store: store, decoder: decoder, templates: templates, log: log, layout: layout,
             retry: RetryPolicy(
@@ -169,6 +173,7 @@ public enum HeraldService {
         var runtime = Runtime(
             config: config, suppressions: suppressions, ledger: ledger, isReady: { status.isReady }, logger: logger)
         runtime.routes = pluginRoutes(channels)
+        runtime.listening = { status.markReady(.httpListener) }
         if config.http == nil, let first = runtime.routes.first {
             logger.warning("a channel serves routes under \(first.mount)/ but [http] is off: nothing answers them")
         }

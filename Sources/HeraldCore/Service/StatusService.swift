@@ -13,6 +13,8 @@ public final class StatusService: Service, Sendable {
     private let channels: [String]
     private let doorbell = Doorbell()
     private let ready = StopFlag()
+    /// What must still be up before READY=1: the first spool scan, and the HTTP listener when `[http]` is on.
+    private let waitingFor: Mutex<Set<ReadyPart>>
     /// Set when intake or dispatch changed the queue since the last STATUS=; an idle daemon does not count rows.
     private let changed = Atomic<Bool>(true)
 
@@ -22,10 +24,16 @@ public final class StatusService: Service, Sendable {
     /// Where `herald queue` reads the channels' current concurrency: STATE/channels.json.
     private let channelsFile: String?
 
+    /// A part of the daemon that must be up before it says it is ready.
+    public enum ReadyPart: Sendable, Hashable {
+        case firstScan, httpListener
+    }
+
     public init(
         notify: SystemdNotify, store: QueueStore, channels: [String], metrics: DeliveryMetrics? = nil,
-        channelsFile: String? = nil
+        channelsFile: String? = nil, waitingFor parts: Set<ReadyPart> = [.firstScan]
     ) {
+        waitingFor = Mutex(parts)
         self.notify = notify
         self.store = store
         self.channels = channels
@@ -51,7 +59,7 @@ public final class StatusService: Service, Sendable {
         try? SpoolFile.writeAtomically(writer.bytes, directory: directory, name: name, sync: false)
     }
 
-    /// The first spool scan is done (what `/readyz` reports).
+    /// The first spool scan is done and the HTTP listener, when on, is up (what `/readyz` and READY=1 report).
     public var isReady: Bool { ready.isSet }
 
     /// The queue changed: the next tick refreshes STATUS= (at most every `statusInterval`).
@@ -60,7 +68,12 @@ public final class StatusService: Service, Sendable {
     }
 
     /// Called by intake after its first full scan.
-    public func markReady() {
+    public func markReady(_ part: ReadyPart = .firstScan) {
+        let allUp = waitingFor.withLock { parts in
+            parts.remove(part)
+            return parts.isEmpty
+        }
+        guard allUp else { return }
         ready.set()
         doorbell.ring()
     }
