@@ -94,21 +94,7 @@ struct MIMEMessage {
 
     /// `<{26 base32 chars: 128 random bits}.{unix ms}@domain>`, PROTOCOLS §1.5's recommended shape.
     static func makeMessageID(domain: String, now: Int64 = Clock.nowMillis()) -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
-        var left: [UInt8] = []
-        left.reserveCapacity(26)
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in Digest.randomBytes(16) {
-            buffer = buffer << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                left.append(alphabet[Int((buffer >> UInt32(bits)) & 31)])
-            }
-        }
-        left.append(alphabet[Int((buffer << UInt32(5 - bits)) & 31)])
-        return "<" + String(decoding: left, as: UTF8.self) + ".\(now)@\(domain)>"
+        "<" + Base32.lowercase(Digest.randomBytes(16)) + ".\(now)@\(domain)>"
     }
 
     /// `=_h_` + 32 random hex digits. `=_` cannot appear in either body encoding (quoted-printable writes `=` as `=3D`

@@ -8,7 +8,6 @@ import HeraldCrypto
 struct VERPToken: Sendable, Equatable {
     static let macLength = 10
     static let length = 31
-    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
 
     var version: UInt8
     /// The compact id of the (message, recipient) record the bounce is about.
@@ -17,13 +16,13 @@ struct VERPToken: Sendable, Equatable {
     func encoded(key: [UInt8]) -> String {
         var bytes = [version] + withUnsafeBytes(of: sendID.bigEndian, Array.init)
         bytes += Self.mac(bytes, key: key)
-        return Self.base32(bytes)
+        return Base32.lowercase(bytes)
     }
 
     /// The token in `text`, when its MAC verifies under the key of its version (`keys[version]`); nil otherwise,
     /// whatever the reason (unknown version, bad characters, wrong length, forged MAC).
     static func decode(_ text: String, keys: [UInt8: [UInt8]]) -> VERPToken? {
-        guard text.utf8.count == length, let bytes = unbase32(text.lowercased()), bytes.count == 19,
+        guard text.utf8.count == length, let bytes = Base32.decode(text.lowercased()), bytes.count == 19,
             let key = keys[bytes[0]]
         else { return nil }
         let signed = Array(bytes[0..<9])
@@ -44,39 +43,5 @@ struct VERPToken: Sendable, Equatable {
 
     private static func mac(_ bytes: [UInt8], key: [UInt8]) -> [UInt8] {
         Array(Digest.hmacSHA256(key: key, data: bytes).prefix(macLength))
-    }
-
-    static func base32(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            buffer = buffer << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                out.append(alphabet[Int((buffer >> UInt32(bits)) & 31)])
-            }
-        }
-        if bits > 0 { out.append(alphabet[Int((buffer << UInt32(5 - bits)) & 31)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func unbase32(_ text: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for character in text.utf8 {
-            guard let value = alphabet.firstIndex(of: character) else { return nil }
-            buffer = buffer << 5 | UInt32(value)
-            bits += 5
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((buffer >> UInt32(bits)) & 0xFF))
-            }
-        }
-        // Unpadded base32 leaves fewer than 5 zero bits over.
-        guard bits < 5, buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
-        return out
     }
 }
