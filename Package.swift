@@ -82,7 +82,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "EmailPlugin",
-            dependencies: ["HeraldPluginAPI", "HeraldTransport", "HeraldCrypto"],
+            dependencies: [
+                "HeraldPluginAPI", "HeraldTransport", "HeraldCrypto", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Plugins/Email", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(

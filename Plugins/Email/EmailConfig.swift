@@ -4,11 +4,11 @@ import HeraldTransport
 
 /// The `smtp` channel's keys, each read once here with its default and bounds (README.md has the table).
 public struct EmailConfig: Sendable {
-    static let keys: Set<String> = [
+    static let keys: Set<String> = Set([
         "url", "starttls", "helo", "username", "password", "password_file", "auth", "from", "return_path", "reply_to",
         "message_id_domain", "timeout", "connect_timeout", "ca_file", "dkim", "unsubscribe_url", "unsubscribe_mailto",
-        "unsubscribe_secret", "unsubscribe_secret_file",
-    ]
+        "unsubscribe_secret", "unsubscribe_secret_file", "bounce_maildir",
+    ]).union(VERPSettings.keys)
 
     /// `smtp://host:port/helo` or `smtps://host:port/helo`, as libcurl takes it.
     public var url: String
@@ -35,6 +35,10 @@ public struct EmailConfig: Sendable {
     /// One signature per configured key, in config order.
     public var signers: [DKIMSigner]
     public var unsubscribe: Unsubscribe?
+    /// `verp`: the return path that carries a signed handle of each send, so its bounce can be attributed.
+    var verp: VERPSettings?
+    /// `bounce_maildir`: the Maildir the local MTA delivers bounces and feedback reports into.
+    var bounceMaildir: String?
 
     /// Where recipients unsubscribe (RFC 8058 one-click): `url/TOKEN` and optionally a mailto address.
     public struct Unsubscribe: Sendable {
@@ -84,6 +88,15 @@ public struct EmailConfig: Sendable {
         caFile = try config.string("ca_file").map(context.resolve(path:))
         signers = try DKIMSettings.signers(config, context: context)
         unsubscribe = try Self.unsubscribe(config, context: context)
+        verp = try VERPSettings(config, context: context)
+        if verp != nil, config.values["return_path"] != nil {
+            throw config.error("return_path", "verp sets the return path of every message; leave return_path out")
+        }
+        bounceMaildir = try config.string("bounce_maildir").map(context.resolve(path:))
+        if bounceMaildir != nil, verp == nil {
+            throw config.error(
+                "bounce_maildir", "needs verp (bounces are attributed by the VERP handle), e.g. verp = \"bounces+{handle}@bounce.shop.example\"")
+        }
         if unsubscribe == nil {
             context.logger.warning(
                 "channel \(context.channel): no unsubscribe_url; marketing mail goes out without List-Unsubscribe, which Gmail and Yahoo require of bulk senders")

@@ -5,7 +5,9 @@ import HeraldTransport
 /// Turns one delivery into one SMTP transaction: the recipient checked, the MIME message built, List-Unsubscribe
 /// added to marketing mail, every configured DKIM signature prepended, the envelope set.
 enum EmailRequest {
-    static func build(_ delivery: Delivery, config: EmailConfig, now: Int64) throws(MailFormatError) -> SMTPRequest {
+    /// - Parameter handle: the send's VERP handle, when the channel sets `verp`: it goes in the return path and the
+    ///   Message-ID, so a bounce finds its send by either.
+    static func build(_ delivery: Delivery, config: EmailConfig, now: Int64, handle: String? = nil) throws(MailFormatError) -> SMTPRequest {
         guard let email = delivery.recipient.email else {
             throw MailFormatError(.invalidAddress, field: "to.email", reason: "the message has no email address for an email channel")
         }
@@ -30,7 +32,8 @@ enum EmailRequest {
         headers += try MailHeaders.validate(custom)
         let message = MIMEMessage(
             from: config.from, to: to, subject: subject, text: text, html: delivery.content.html, date: now,
-            messageID: messageID(delivery, domain: config.messageIDDomain), extraHeaders: headers)
+            messageID: handle.map { "<\($0).herald@\(config.messageIDDomain)>" } ?? messageID(delivery, domain: config.messageIDDomain),
+            extraHeaders: headers)
         var bytes = try message.render(boundary: MIMEMessage.makeBoundary())
         if !config.signers.isEmpty {
             let signatures = config.signers.map { $0.sign(bytes, time: now / 1000) }.joined()
@@ -38,7 +41,8 @@ enum EmailRequest {
         }
         return SMTPRequest(
             url: config.url, tls: config.tls, username: config.username, password: config.password,
-            loginOptions: config.loginOptions, mailFrom: config.returnPath, recipient: to.address, message: bytes,
+            loginOptions: config.loginOptions,
+            mailFrom: handle.flatMap { handle in config.verp.map { $0.prefix + handle + $0.suffix } } ?? config.returnPath, recipient: to.address, message: bytes,
             timeout: config.timeout, connectTimeout: config.connectTimeout, caFile: config.caFile)
     }
 

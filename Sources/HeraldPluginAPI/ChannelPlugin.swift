@@ -77,16 +77,19 @@ public struct PluginContext: Sendable {
     public var baseDirectory: String
     /// `$CREDENTIALS_DIRECTORY` (systemd `LoadCredential=`), where `*_file` names without a slash are looked up.
     public var credentialsDirectory: String?
+    /// The channel's durable records; nil where nothing will be sent (`herald check`, a config reload's trial).
+    public var records: (any PluginRecords)?
 
     public init(
         channel: String, logger: Logger, baseDirectory: String, credentialsDirectory: String? = nil,
-        facts: FactSink = FactSink()
+        facts: FactSink = FactSink(), records: (any PluginRecords)? = nil
     ) {
         self.channel = channel
         self.logger = logger
         self.facts = facts
         self.baseDirectory = baseDirectory
         self.credentialsDirectory = credentialsDirectory
+        self.records = records
     }
 
     /// Resolves a configured path: absolute as is, a bare name under the credentials directory if that exists,

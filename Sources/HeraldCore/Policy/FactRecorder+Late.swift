@@ -2,7 +2,7 @@ import HeraldPluginAPI
 
 /// Late outcomes (`Fact.bounced`, `.delayed`, `.complained`): what a later hop said of a message already handed
 /// on. Each becomes one event under the original message's id, campaign and stage (looked up while its queue row
-/// is kept), with the address masked and the peer's words cleaned of it; a hard bounce suppresses the address
+/// is kept, else as the fact names them: a plugin that kept its own record of the send), with the address masked and the peer's words cleaned of it; a hard bounce suppresses the address
 /// with `hard_bounce`, a complaint with `complaint` (which also takes the person out of their ad audiences). A
 /// soft bounce and a delay are logged and counted only.
 extension FactRecorder {
@@ -21,10 +21,14 @@ extension FactRecorder {
             fact.kind == .bounced ? (hard ? "hard" : "soft") : nil, fact.details["reason"]?.stringValue,
             words.map { String($0.text.prefix(200)) },
         ].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "; ")
-        if origin == nil { detail += (detail.isEmpty ? "" : "; ") + "the message is no longer known (past dedup_window)" }
+        if fact.messageID == nil {
+            let why = fact.details["unattributed"]?.stringValue ?? "no message named"
+            detail += (detail.isEmpty ? "" : "; ") + "unattributed: " + why
+        }
         let event = LogEvent(
             ts: now, id: fact.messageID, event: kind, channel: origin?.channel ?? fact.channel,
-            campaign: origin?.campaign, stage: origin?.stage,
+            campaign: origin?.campaign ?? fact.details["campaign"]?.stringValue,
+            stage: origin?.stage ?? fact.details["stage"]?.stringValue,
             to: address.isEmpty ? nil : mask.display(address: address), code: words?.code,
             detail: detail)
         guard !address.isEmpty, let addressKind = fact.addressKind, fact.kind == .complained || hard else {

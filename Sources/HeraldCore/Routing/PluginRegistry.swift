@@ -24,7 +24,10 @@ public struct PluginRegistry: Sendable {
     }
 
     /// - Parameter facts: where every channel's plugin reports facts; the daemon connects it to the policy.
-    public func instantiate(_ config: HeraldConfig, logger: Logger, facts: FactSink = FactSink()) throws(ConfigError)
+    /// - Parameter records: where plugins keep durable records; nil where nothing will be sent.
+    public func instantiate(
+        _ config: HeraldConfig, logger: Logger, facts: FactSink = FactSink(), records: PluginRecordStore? = nil
+    ) throws(ConfigError)
         -> [ChannelRuntime]
     {
         var result: [ChannelRuntime] = []
@@ -37,7 +40,8 @@ public struct PluginRegistry: Sendable {
             pluginLogger[metadataKey: "channel"] = .string(channel.name)
             let context = PluginContext(
                 channel: channel.name, logger: pluginLogger, baseDirectory: config.baseDirectory,
-                credentialsDirectory: Environment.get("CREDENTIALS_DIRECTORY"), facts: facts)
+                credentialsDirectory: Environment.get("CREDENTIALS_DIRECTORY"), facts: facts,
+                records: records?.records(channel: channel.name))
             let plugin: any ChannelPlugin
             do {
                 plugin = try type.init(config: channel.pluginConfig, context: context)

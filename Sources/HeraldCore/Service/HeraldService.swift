@@ -44,7 +44,9 @@ public enum HeraldService {
         let facts = FactSink()
         do {
             config = try ConfigLoader.load(path: configPath)
-            channels = try registry.instantiate(config, logger: logger, facts: facts)
+            // Opened on first use, after the state lock below is taken: nothing writes before then.
+            channels = try registry.instantiate(
+                config, logger: logger, facts: facts, records: PluginRecordStore(directory: config.state))
         } catch {
             throw StartError.config(error)
         }

@@ -57,7 +57,33 @@ final class LateFactTests: XCTestCase {
         XCTAssertEqual(logged[0]["code"] as? String, "5.1.1")
         XCTAssertTrue((logged[0]["detail"] as? String)?.hasPrefix("hard; user_unknown; ") ?? false, "\(logged[0])")
         XCTAssertTrue((logged[1]["detail"] as? String)?.hasPrefix("soft; mailbox_full") ?? false)
-        XCTAssertTrue((logged[2]["detail"] as? String)?.contains("no longer known") ?? false, "unattributed, said so")
+        XCTAssertEqual(logged[2]["id"] as? String, "old-9")
+        XCTAssertNil(logged[2]["campaign"], "a message past dedup_window and no campaign in the fact")
         XCTAssertFalse(String(describing: logged).contains("ana@example.net"), "an address in clear: \(logged)")
+    }
+
+    /// A plugin's own record of the send names the campaign once the queue has forgotten the message; a bounce
+    /// about nobody is logged with why, and suppresses no one.
+    func testCampaignFromTheFactAndUnattributedBounces() throws {
+        let store = try SuppressionStore(directory: directory)
+        let recorder = FactRecorder(
+            store: store, log: try DeliveryLog(path: directory + "/delivery.log", logger: Logger(label: "t")),
+            mask: RecipientMask(full: false), logger: Logger(label: "t"), clock: { 9000 }, origins: { _ in nil })
+        var kept = Fact.late(
+            .bounced, channel: "email", messageID: "old-1", addressKind: "email", address: "ed@example.net",
+            reply: Reply(code: "5.1.1", text: "user unknown"), hard: true, reason: "user_unknown")
+        kept.details["campaign"] = .string("winback")
+        kept.details["stage"] = .string("offer")
+        var stray = Fact.late(.bounced, channel: "email", messageID: nil, addressKind: "email", address: nil, reply: Reply(code: "", text: ""))
+        stray.details["unattributed"] = .string("the VERP handle does not verify")
+        recorder.record([kept, stray])
+        let logged = try lines()
+        XCTAssertEqual(logged.count, 2)
+        XCTAssertEqual(logged[0]["campaign"] as? String, "winback")
+        XCTAssertEqual(logged[0]["stage"] as? String, "offer")
+        XCTAssertNil(logged[1]["id"])
+        XCTAssertEqual(logged[1]["detail"] as? String, "soft; unattributed: the VERP handle does not verify")
+        let found = try store.lookup([(kind: "email", address: "ed@example.net")])
+        XCTAssertEqual(found.count, 1, "the attributed hard bounce suppresses; the stray names nobody")
     }
 }

@@ -19,19 +19,21 @@ struct VERPToken: Sendable, Equatable {
         return Base32.lowercase(bytes)
     }
 
-    /// The token in `text`, when its MAC verifies under the key of its version (`keys[version]`); nil otherwise,
-    /// whatever the reason (unknown version, bad characters, wrong length, forged MAC).
-    static func decode(_ text: String, keys: [UInt8: [UInt8]]) -> VERPToken? {
-        guard text.utf8.count == length, let bytes = Base32.decode(text.lowercased()), bytes.count == 19,
-            let key = keys[bytes[0]]
-        else { return nil }
+    /// The token in `text`, when its MAC verifies under a key of its version; nil otherwise, whatever the reason
+    /// (unknown version, bad characters, wrong length, forged MAC). Two keys may share a version (a version is a
+    /// key's fingerprint byte, `VERPSettings`): each is tried.
+    static func decode(_ text: String, keys: [(version: UInt8, key: [UInt8])]) -> VERPToken? {
+        guard text.utf8.count == length, let bytes = Base32.decode(text.lowercased()), bytes.count == 19 else { return nil }
         let signed = Array(bytes[0..<9])
-        let expected = mac(signed, key: key)
-        var difference: UInt8 = 0
-        for (a, b) in zip(expected, bytes[9...]) { difference |= a ^ b }
-        guard difference == 0 else { return nil }
-        let id = bytes[1..<9].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return VERPToken(version: bytes[0], sendID: id)
+        for (version, key) in keys where version == bytes[0] {
+            let expected = mac(signed, key: key)
+            var difference: UInt8 = 0
+            for (a, b) in zip(expected, bytes[9...]) { difference |= a ^ b }
+            guard difference == 0 else { continue }
+            let id = bytes[1..<9].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return VERPToken(version: bytes[0], sendID: id)
+        }
+        return nil
     }
 
     /// The token in a VERP address `prefix+TOKEN@domain` (`+` the delimiter), if the address has one.
