@@ -7,7 +7,7 @@ public struct EmailConfig: Sendable {
     static let keys: Set<String> = Set([
         "url", "starttls", "helo", "username", "password", "password_file", "auth", "from", "return_path", "reply_to",
         "message_id_domain", "timeout", "connect_timeout", "ca_file", "dkim", "unsubscribe_url", "unsubscribe_mailto",
-        "unsubscribe_secret", "unsubscribe_secret_file", "bounce_maildir",
+        "unsubscribe_secret", "unsubscribe_secret_file", "bounce_maildir", "bounce_imap",
     ]).union(VERPSettings.keys)
 
     /// `smtp://host:port/helo` or `smtps://host:port/helo`, as libcurl takes it.
@@ -39,6 +39,8 @@ public struct EmailConfig: Sendable {
     var verp: VERPSettings?
     /// `bounce_maildir`: the Maildir the local MTA delivers bounces and feedback reports into.
     var bounceMaildir: String?
+    /// `bounce_imap`: a mailbox polled for them.
+    var bounceIMAP: BounceIMAPSettings?
 
     /// Where recipients unsubscribe (RFC 8058 one-click): `url/TOKEN` and optionally a mailto address.
     public struct Unsubscribe: Sendable {
@@ -93,9 +95,10 @@ public struct EmailConfig: Sendable {
             throw config.error("return_path", "verp sets the return path of every message; leave return_path out")
         }
         bounceMaildir = try config.string("bounce_maildir").map(context.resolve(path:))
-        if bounceMaildir != nil, verp == nil {
+        bounceIMAP = try BounceIMAPSettings(config, context: context, channelCAFile: caFile)
+        for (key, set) in [("bounce_maildir", bounceMaildir != nil), ("bounce_imap", bounceIMAP != nil)] where set && verp == nil {
             throw config.error(
-                "bounce_maildir", "needs verp (bounces are attributed by the VERP handle), e.g. verp = \"bounces+{handle}@bounce.shop.example\"")
+                key, "needs verp (bounces are attributed by the VERP handle), e.g. verp = \"bounces+{handle}@bounce.shop.example\"")
         }
         if unsubscribe == nil {
             context.logger.warning(

@@ -13,6 +13,7 @@ public struct EmailPlugin: ChannelPlugin {
     private let records: (any PluginRecords)?
     private let attribution: BounceAttribution
     private let maildir: BounceMaildir?
+    private let mailbox: BounceIMAP?
 
     /// SMTP cannot multiplex: each delivery in flight is a connection. 16 stays under common relay limits
     /// (Postfix allows 50 per client by default); raise `concurrency` for a relay that allows more.
@@ -26,12 +27,20 @@ public struct EmailPlugin: ChannelPlugin {
         maildir = config.bounceMaildir.map { [attribution] in
             BounceMaildir(root: $0, attribution: attribution, facts: context.facts, logger: context.logger)
         }
+        mailbox = config.bounceIMAP.map { [attribution] in
+            BounceIMAP(settings: $0, attribution: attribution, records: context.records, facts: context.facts, logger: context.logger)
+        }
     }
 
-    /// Reads the bounce mailbox, when one is configured, until shutdown.
+    /// Reads the bounce Maildir and polls the bounce mailbox, those configured, until shutdown.
     public func run() async throws {
-        guard let maildir else { return try await gracefulShutdown() }
-        await cancelWhenGracefulShutdown { await maildir.watch() }
+        guard maildir != nil || mailbox != nil else { return try await gracefulShutdown() }
+        await cancelWhenGracefulShutdown { [maildir, mailbox] in
+            await withTaskGroup(of: Void.self) { group in
+                if let maildir { group.addTask { await maildir.watch() } }
+                if let mailbox { group.addTask { await mailbox.watch() } }
+            }
+        }
     }
 
     public func deliver(_ batch: [Delivery]) async -> [Outcome] {

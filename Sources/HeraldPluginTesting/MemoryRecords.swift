@@ -8,6 +8,7 @@ public final class MemoryRecords: PluginRecords {
         var next: UInt64 = 1
         var byKey: [String: UInt64] = [:]
         var byID: [UInt64: PluginRecord] = [:]
+        var cursors: [String: JSONValue] = [:]
     }
 
     private let state = Mutex(State())
@@ -29,6 +30,14 @@ public final class MemoryRecords: PluginRecords {
 
     public func record(id: UInt64) throws -> PluginRecord? {
         state.withLock { $0.byID[id] }
+    }
+
+    public func cursor(_ name: String) throws -> JSONValue? {
+        state.withLock { $0.cursors[name] }
+    }
+
+    public func setCursor(_ name: String, _ value: JSONValue) throws {
+        state.withLock { $0.cursors[name] = value }
     }
 
     public func expire(id: UInt64) {

@@ -35,6 +35,9 @@ public final class PluginRecordStore: Sendable {
                             value TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
                         CREATE UNIQUE INDEX record_by_key ON record(channel, key);
                         CREATE INDEX record_by_expiry ON record(expires_at);
+                        CREATE TABLE cursor (
+                            channel TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+                            PRIMARY KEY (channel, name)) WITHOUT ROWID;
                         """)
             }
             try migrator.migrate(opened)
@@ -77,6 +80,26 @@ public final class PluginRecordStore: Sendable {
     }
 }
 
+extension PluginRecordStore {
+    func cursor(channel: String, name: String) throws -> JSONValue? {
+        try database().read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE channel = ? AND name = ?", arguments: [channel, name])
+                .flatMap { try? JSONParser.parse(Array($0.utf8)) }
+        }
+    }
+
+    func setCursor(channel: String, name: String, value: JSONValue) throws {
+        var writer = JSONWriter()
+        writer.value(value)
+        let text = String(decoding: writer.bytes, as: UTF8.self)
+        try database().write { db in
+            try db.execute(
+                sql: "INSERT INTO cursor (channel, name, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+                arguments: [channel, name, text])
+        }
+    }
+}
+
 /// One channel's view of the store, as a plugin holds it.
 struct ChannelRecords: PluginRecords {
     let store: PluginRecordStore
@@ -88,5 +111,13 @@ struct ChannelRecords: PluginRecords {
 
     func record(id: UInt64) throws -> PluginRecord? {
         try store.record(channel: channel, id: id, now: Clock.nowMillis())
+    }
+
+    func cursor(_ name: String) throws -> JSONValue? {
+        try store.cursor(channel: channel, name: name)
+    }
+
+    func setCursor(_ name: String, _ value: JSONValue) throws {
+        try store.setCursor(channel: channel, name: name, value: value)
     }
 }

@@ -51,6 +51,17 @@ final class PluginRecordStoreTests: XCTestCase {
         XCTAssertNil(try reopened.record(channel: "mail", id: id + 1000, now: 1))
     }
 
+    func testCursorsAreReplacedPerChannelAndSurviveReopening() throws {
+        let store = PluginRecordStore(directory: directory)
+        XCTAssertNil(try store.cursor(channel: "mail", name: "imap"))
+        try store.setCursor(channel: "mail", name: "imap", value: .object(["uid": .int(4)]))
+        try store.setCursor(channel: "mail", name: "imap", value: .object(["uid": .int(9)]))
+        try store.setCursor(channel: "other", name: "imap", value: .object(["uid": .int(1)]))
+        let reopened = PluginRecordStore(directory: directory)
+        XCTAssertEqual(try reopened.cursor(channel: "mail", name: "imap"), .object(["uid": .int(9)]))
+        XCTAssertEqual(try reopened.cursor(channel: "other", name: "imap"), .object(["uid": .int(1)]))
+    }
+
     func testNothingIsCreatedUntilFirstUse() {
         _ = PluginRecordStore(directory: directory).records(channel: "mail")
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/" + PluginRecordStore.fileName))
