@@ -39,7 +39,8 @@ public struct P256PublicKey: Sendable {
         let handle = KeyHandle(owning: parsed)
         // Trailing bytes would mean the text was two things glued together; refuse rather than guess.
         guard consumed == der.count else {
-            throw CryptoError(.invalidPublicKey, "the public key has \(der.count - consumed) bytes after its DER; " + Self.good)
+            throw CryptoError(
+                .invalidPublicKey, "the public key has \(der.count - consumed) bytes after its DER; " + Self.good)
         }
         try P256.requireP256(handle, purpose: "ECDSA verification key", hint: Self.good)
         guard let context = EVP_PKEY_CTX_new(handle.pointer, nil) else {

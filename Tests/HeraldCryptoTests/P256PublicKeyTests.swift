@@ -36,12 +36,14 @@ final class P256PublicKeyTests: XCTestCase {
         let signer = TestKeyPair.p256()
         let text = Base64.encode(signer.subjectPublicKeyInfo)
         let wrapped = " " + text.prefix(64) + "\n" + text.dropFirst(64) + "\n"
-        XCTAssertTrue(try P256PublicKey(base64DER: wrapped).verify(derSignature: signer.sign(message), message: message))
+        let key = try P256PublicKey(base64DER: wrapped)
+        XCTAssertTrue(key.verify(derSignature: signer.sign(message), message: message))
     }
 
     func testBadKeysAreTypedErrors() throws {
         let good = TestKeyPair.p256().subjectPublicKeyInfo
-        assertThrowsCryptoError(try P256PublicKey(base64DER: "MFkw!!"), .invalidPublicKey, mentions: ["not base64", "MFkw"])
+        assertThrowsCryptoError(
+            try P256PublicKey(base64DER: "MFkw!!"), .invalidPublicKey, mentions: ["not base64", "MFkw"])
         assertThrowsCryptoError(try P256PublicKey(der: Array(good.dropLast(3))), .invalidPublicKey, mentions: ["DER"])
         assertThrowsCryptoError(try P256PublicKey(der: good + [0]), .invalidPublicKey, mentions: ["after its DER"])
         assertThrowsCryptoError(
