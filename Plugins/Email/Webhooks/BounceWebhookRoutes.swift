@@ -10,7 +10,7 @@ import HeraldPluginAPI
 /// |---|---|
 /// | accepted (events reported, or none to report; SNS confirmation fetched; unsubscribe acknowledged) | 200 |
 /// | SendGrid, Mailgun, Postmark: missing or wrong signature or credentials, stale timestamp, replayed token | 401 |
-/// | SNS: bad signature, certificate URL or SubscribeURL not allowed, unknown TopicArn, unknown SignatureVersion | 403 |
+/// | SNS: bad signature or SignatureVersion, certificate URL or SubscribeURL not allowed, unknown TopicArn | 403 |
 /// | body is not the provider's JSON | 400 |
 /// | SNS: the signing certificate or SubscribeURL could not be fetched | 502 |
 /// | body over `maxBody` (1 MiB for SendGrid's batches, 256 KiB otherwise; the core answers) | 413 |
@@ -30,7 +30,9 @@ enum BounceWebhookRoutes {
             routes.append(
                 PluginRoute(.post, "ses", maxBody: maxBody) { request in
                     await answer { () async throws(WebhookError) in
-                        if case .events(let events) = try await endpoint.handle(request) { await deliver(events, report) }
+                        if case .events(let events) = try await endpoint.handle(request) {
+                            await deliver(events, report)
+                        }
                     }
                 })
         }

@@ -8,7 +8,7 @@ import HeraldPluginAPI
 /// | key | default | |
 /// |---|---|---|
 /// | `ses.topic_arns` | required | the SNS topics SES publishes to; anything else is refused |
-/// | `ses.cert_hosts` | AWS's `sns.<region>.amazonaws.com` rule | exact hosts allowed for SigningCertURL and SubscribeURL |
+/// | `ses.cert_hosts` | AWS's `sns.<region>.amazonaws.com` | exact hosts for SigningCertURL and SubscribeURL |
 /// | `ses.ca_file` | system CAs | the CA bundle for fetching the certificate and SubscribeURL |
 /// | `sendgrid.public_key` | required | the Event Webhook verification key, `MFkw…` |
 /// | `sendgrid.max_age` | `"10m"` (1m…24h) | how far the signed timestamp may be from the clock |
@@ -44,20 +44,23 @@ struct BounceWebhookSettings: Sendable {
         try table.rejectUnknownKeys(allowed: Self.keys)
         guard !table.values.isEmpty else {
             throw config.error(
-                "bounce_webhooks", "names no provider; write e.g. bounce_webhooks = { postmark = { username = \"herald\", password_file = \"postmark-hook\" } }")
+                "bounce_webhooks",
+                "names no provider (ses, sendgrid, mailgun, postmark); write e.g. bounce_webhooks = "
+                    + "{ postmark = { username = \"herald\", password_file = \"postmark-hook\" } }")
         }
-        ses = try table.table("ses").map { section throws(ConfigError) in try Self.ses(section, context: context) }
-        sendgrid = try table.table("sendgrid").map(Self.sendgrid)
-        mailgun = try table.table("mailgun").map { section throws(ConfigError) in try Self.mailgun(section, context: context) }
-        postmark = try table.table("postmark").map { section throws(ConfigError) in try Self.postmark(section, context: context) }
+        if let section = try table.table("ses") { ses = try Self.ses(section, context) }
+        if let section = try table.table("sendgrid") { sendgrid = try Self.sendgrid(section) }
+        if let section = try table.table("mailgun") { mailgun = try Self.mailgun(section, context) }
+        if let section = try table.table("postmark") { postmark = try Self.postmark(section, context) }
     }
 
-    private static func ses(_ config: PluginConfig, context: PluginContext) throws(ConfigError) -> SES {
+    private static func ses(_ config: PluginConfig, _ context: PluginContext) throws(ConfigError) -> SES {
         try config.rejectUnknownKeys(allowed: SES.keys)
         let example = "topic_arns = [\"arn:aws:sns:us-east-1:123456789012:ses-bounces\"]"
         guard let arns = try config.strings("topic_arns"), !arns.isEmpty else {
             throw config.error(
-                "topic_arns", "is required: any AWS account's SNS topic is signed alike, so name yours, e.g. \(example)")
+                "topic_arns",
+                "is required: every AWS account's SNS topics are signed alike, so name yours, e.g. \(example)")
         }
         for arn in arns where !(arn.hasPrefix("arn:aws") && arn.contains(":sns:")) {
             throw config.error("topic_arns", "\"\(arn)\" is not an SNS topic ARN; write e.g. \(example)")
@@ -74,7 +77,8 @@ struct BounceWebhookSettings: Sendable {
         }
         let caFile = try config.string("ca_file").map(context.resolve(path:))
         if let caFile, readTextFile(caFile, limit: 16 << 20) == nil {
-            throw config.error("ca_file", "cannot read \(caFile); give a PEM CA bundle, e.g. ca_file = \"/etc/ssl/certs/ca-certificates.crt\"")
+            throw config.error(
+                "ca_file", "cannot read \(caFile); give a PEM CA bundle, e.g. ca_file = \"/etc/ssl/certs/ca.pem\"")
         }
         return SES(topicARNs: Set(arns), urlRule: rule, caFile: caFile)
     }
@@ -87,30 +91,40 @@ struct BounceWebhookSettings: Sendable {
             key = try P256PublicKey(base64DER: text)
         } catch {
             throw config.error(
-                "public_key", "\(error.message); copy the Verification Key from SendGrid's Signed Event Webhook settings")
+                "public_key",
+                "\(error.message); copy the Verification Key from SendGrid's Signed Event Webhook settings")
         }
         let maxAge = try config.duration("max_age", default: defaultMaxAge, in: maxAgeRange)
         return SendGridWebhook(publicKey: key, maxAge: maxAge)
     }
 
-    private static func mailgun(_ config: PluginConfig, context: PluginContext) throws(ConfigError) -> MailgunWebhook {
+    private static func mailgun(_ config: PluginConfig, _ context: PluginContext) throws(ConfigError)
+        -> MailgunWebhook
+    {
         try config.rejectUnknownKeys(allowed: ["signing_key", "signing_key_file", "max_age"])
         guard let key = try config.secret("signing_key", context: context), !key.isEmpty else {
             throw config.error(
                 "signing_key_file",
-                "is required: a file holding Mailgun's HTTP webhook signing key, e.g. signing_key_file = \"mailgun-signing-key\"")
+                "is required: a file holding Mailgun's HTTP webhook signing key, "
+                    + "e.g. signing_key_file = \"mailgun-signing-key\"")
         }
         let maxAge = try config.duration("max_age", default: defaultMaxAge, in: maxAgeRange)
         return MailgunWebhook(signingKey: Array(key.utf8), maxAge: maxAge, replays: TokenReplayCache())
     }
 
-    private static func postmark(_ config: PluginConfig, context: PluginContext) throws(ConfigError) -> PostmarkWebhook {
+    private static func postmark(_ config: PluginConfig, _ context: PluginContext) throws(ConfigError)
+        -> PostmarkWebhook
+    {
         try config.rejectUnknownKeys(allowed: ["username", "password", "password_file"])
         let username = try config.requiredString("username", example: "herald")
         // RFC 7617: the user-id of Basic credentials cannot contain a colon; the password may.
-        guard !username.contains(":") else { throw config.error("username", "must not contain ':', e.g. username = \"herald\"") }
+        guard !username.contains(":") else {
+            throw config.error("username", "must not contain ':', e.g. username = \"herald\"")
+        }
         guard let password = try config.secret("password", context: context), !password.isEmpty else {
-            throw config.error("password_file", "is required: a file holding the webhook's password, e.g. password_file = \"postmark-hook\"")
+            throw config.error(
+                "password_file",
+                "is required: a file holding the webhook's password, e.g. password_file = \"postmark-hook\"")
         }
         return PostmarkWebhook(username: username, password: password)
     }

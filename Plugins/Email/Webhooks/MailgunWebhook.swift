@@ -3,20 +3,21 @@ import HeraldPluginAPI
 
 /// Mailgun's webhook (PROTOCOLS §9.5, Mailgun "Securing Webhooks"): the body's `signature` object proves the sender
 /// knows the webhook signing key (lower-case hex HMAC-SHA256 over `timestamp` ‖ `token`, compared in constant time),
-/// its timestamp must be within `maxAge` of the clock, and each token is accepted once (`TokenReplayCache`). Then
-/// the one event in `event-data` becomes at most one `ProviderEvent`. Pure but for the replay cache.
+/// its timestamp must be within `maxAge` of the clock, and each token is accepted once (`TokenReplayCache`). Then the
+/// one event in `event-data` becomes at most one `ProviderEvent`. Pure but for the replay cache.
 ///
 /// | `event` / `severity` / `reason` | kind | hard | reason |
 /// |---|---|---|---|
 /// | `failed` / `permanent` / `suppress-bounce` | bounced | yes | suppressed |
 /// | `failed` / `permanent` / other `suppress-*` | — (ignored: not a bounce) | | |
-/// | `failed` / `permanent` / `bounce`, `generic`, … | bounced | yes, unless the classifier says blocked, mailbox_full, suspend or sender_null_mx | classifier's (`delivery-status` code + message) |
+/// | `failed` / `permanent` / `bounce`, `generic`, … | bounced | yes, unless soft (below) | classifier's |
 /// | `failed` / `temporary` | delayed | no | delayed |
 /// | `complained` | complained | no | abuse |
 /// | `delivered`, `opened`, `clicked`, `unsubscribed`, `rejected`, … | — (ignored) | | |
 ///
-/// A permanent failure stays hard when the classifier finds nothing better than `other`: Mailgun has judged it
-/// permanent and adds the address to its own bounce list.
+/// The classifier reads `delivery-status` code and message; its soft reasons here are blocked, mailbox_full, suspend
+/// and sender_null_mx. A permanent failure stays hard when the classifier finds nothing better than `other`: Mailgun
+/// has judged it permanent and adds the address to its own bounce list.
 struct MailgunWebhook: Sendable {
     var signingKey: [UInt8]
     var maxAge: Duration
@@ -37,7 +38,8 @@ struct MailgunWebhook: Sendable {
             throw .unauthorized("the Mailgun signature does not match the configured signing key")
         }
         guard let seconds = Int64(timestamp), WebhookClock.fresh(seconds, now: now, maxAge: maxAge) else {
-            throw .unauthorized("the Mailgun timestamp is not within \(DurationText.format(maxAge)) of this server's clock")
+            throw .unauthorized(
+                "the Mailgun timestamp is not within \(DurationText.format(maxAge)) of this server's clock")
         }
         // Only a signed, fresh token is remembered, so unsigned junk cannot flush the cache.
         guard replays.insert(token, at: seconds, now: now, maxAge: maxAge) else {

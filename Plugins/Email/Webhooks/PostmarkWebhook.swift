@@ -32,7 +32,8 @@ struct PostmarkWebhook: Sendable {
         }
         let user = Array(decoded[..<colon])
         let pass = Array(decoded[(colon + 1)...])
-        // Both comparisons always run: `&&` would skip the second and let timing tell a wrong user from a wrong password.
+        // Both comparisons always run: `&&` would skip the second, and timing would tell a wrong user from a wrong
+        // password.
         let userMatches = Digest.constantTimeEqual(user, Array(username.utf8))
         let passwordMatches = Digest.constantTimeEqual(pass, Array(password.utf8))
         guard userMatches && passwordMatches else {

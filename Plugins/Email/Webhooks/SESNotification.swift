@@ -8,10 +8,11 @@ import HeraldPluginAPI
 /// |---|---|---|---|
 /// | Bounce, `Permanent` / `NoEmail` | bounced | yes | the classifier's, from the DSN; else user_unknown |
 /// | Bounce, `Permanent` / `Suppressed`, `OnAccountSuppressionList` | bounced | yes | suppressed |
-/// | Bounce, `Permanent` / `General` (or another subtype) | bounced | yes, unless the DSN is X.7.x | classifier's; else other |
+/// | Bounce, `Permanent` / `General` (or other) | bounced | yes, unless the DSN is X.7.x | classifier's; else other |
 /// | Bounce, `Transient` / any | bounced | no | classifier's; else by subtype: mailbox_full, blocked, other |
 /// | Bounce, `Undetermined` | bounced | no | classifier's; else other |
-/// | Complaint | complained | no | `complaintFeedbackType` (abuse, fraud, …); suppressed for `OnAccountSuppressionList`; else abuse |
+/// | Complaint | complained | no | `complaintFeedbackType` (abuse, fraud, …), else abuse |
+/// | Complaint, `complaintSubType` `OnAccountSuppressionList` | complained | no | suppressed |
 ///
 /// A `Permanent`/`General` bounce whose DSN status is X.7.x (policy, reputation, authentication: the classifier's
 /// `blocked`, or `sender_null_mx`) is soft: the receiving server refused *us*, the address may be fine, and Herald's

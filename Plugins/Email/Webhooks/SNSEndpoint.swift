@@ -23,7 +23,8 @@ struct SNSEndpoint: Sendable {
     func handle(_ request: PluginHTTPRequest) async throws(WebhookError) -> Outcome {
         let message = try SNSMessage(body: request.body)
         if let header = request.header("x-amz-sns-message-type"), header != message.kind.rawValue {
-            throw .malformed("x-amz-sns-message-type says \(header.prefix(40)) but the body's Type is \(message.kind.rawValue)")
+            throw .malformed(
+                "x-amz-sns-message-type says \(header.prefix(40)) but the body's Type is \(message.kind.rawValue)")
         }
         // The topic first: a message from a topic Herald was not told about is refused before any fetch it names.
         guard settings.topicARNs.contains(message.topicARN) else {

@@ -10,7 +10,8 @@ import HeraldPluginAPI
 /// | `Type` | keys |
 /// |---|---|
 /// | `Notification` | Message, MessageId, Subject (only if present), Timestamp, TopicArn, Type |
-/// | `SubscriptionConfirmation`, `UnsubscribeConfirmation` | Message, MessageId, SubscribeURL, Timestamp, Token, TopicArn, Type |
+/// | `SubscriptionConfirmation`, `UnsubscribeConfirmation` | Message, MessageId, SubscribeURL, Timestamp, Token, |
+/// | | TopicArn, Type |
 ///
 /// `SignatureVersion` `1` is SHA1withRSA, `2` SHA256withRSA; any other version is refused, not guessed.
 struct SNSMessage: Sendable, Equatable {
@@ -44,7 +45,9 @@ struct SNSMessage: Sendable, Equatable {
         }
         let type = try field("Type")
         guard let kind = Kind(rawValue: type) else {
-            throw .malformed("the SNS message Type \"\(type.prefix(40))\" is not Notification, SubscriptionConfirmation or UnsubscribeConfirmation")
+            throw .malformed(
+                "the SNS message Type \"\(type.prefix(40))\" is not Notification, SubscriptionConfirmation or "
+                    + "UnsubscribeConfirmation")
         }
         self.kind = kind
         messageID = try field("MessageId")
@@ -97,7 +100,8 @@ struct SNSMessage: Sendable, Equatable {
     /// Whether `certificate`'s key signed this message with the hash its version names.
     func verify(with certificate: X509Certificate) throws(WebhookError) {
         guard let hash else {
-            throw .forbidden("SignatureVersion \"\(signatureVersion.prefix(10))\" is neither 1 (SHA1withRSA) nor 2 (SHA256withRSA)")
+            throw .forbidden(
+                "SignatureVersion \"\(signatureVersion.prefix(10))\" is neither 1 (SHA1withRSA) nor 2 (SHA256withRSA)")
         }
         guard certificate.verifyRSA(signature: signature, message: stringToSign, hash: hash) else {
             throw .forbidden("the SNS signature does not verify with the certificate at SigningCertURL")

@@ -2,22 +2,23 @@ import HeraldCrypto
 import HeraldPluginAPI
 
 /// SendGrid's signed Event Webhook (PROTOCOLS §9.5, after `sendgrid-go helpers/eventwebhook`): the ECDSA P-256
-/// signature over SHA-256 of `X-Twilio-Email-Event-Webhook-Timestamp` ‖ the raw body bytes (never re-serialized),
-/// a timestamp no further than `maxAge` from the clock either way (SendGrid documents no window; ten minutes by
-/// default covers clock skew and slow delivery while keeping a captured request from being replayed for long), and
-/// the JSON array of events as `ProviderEvent`s. Pure: the clock is an argument.
+/// signature over SHA-256 of `X-Twilio-Email-Event-Webhook-Timestamp` ‖ the raw body bytes (never re-serialized), a
+/// timestamp no further than `maxAge` from the clock either way (SendGrid documents no window; ten minutes by default
+/// covers clock skew and slow delivery while keeping a captured request from being replayed for long), and the JSON
+/// array of events as `ProviderEvent`s. Pure: the clock is an argument.
 ///
 /// | `event` | kind | hard | reason |
 /// |---|---|---|---|
-/// | `bounce`, `type` `bounce` (or absent) | bounced | classifier says hard, or `status` 5.x.x but not 5.7.x | classifier's (status + reason) |
+/// | `bounce`, `type` `bounce` (or absent) | bounced | classifier's hard, or 5.x.x but not 5.7.x | classifier's |
 /// | `bounce`, `type` `blocked` | bounced | no | classifier's |
 /// | `dropped`, `reason` "Bounced Address" | bounced | yes | suppressed |
 /// | `deferred` | delayed | no | delayed |
 /// | `spamreport` | complained | no | abuse |
 /// | `processed`, `delivered`, `open`, `click`, `unsubscribe`, other `dropped`, … | — (ignored) | | |
 ///
-/// A `type: bounce` is hard on any 5.x.x except 5.7.x because SendGrid itself puts such an address on its bounce
-/// list and will not mail it again; 5.7.x (policy, reputation) is the receiver refusing us, not the address gone.
+/// The classifier reads `status` and `reason`. A `type: bounce` is hard on any 5.x.x except 5.7.x because SendGrid
+/// itself puts such an address on its bounce list and will not mail it again; 5.7.x (policy, reputation) is the
+/// receiver refusing us, not the address gone.
 struct SendGridWebhook: Sendable {
     static let timestampHeader = "x-twilio-email-event-webhook-timestamp"
     static let signatureHeader = "x-twilio-email-event-webhook-signature"
@@ -42,7 +43,8 @@ struct SendGridWebhook: Sendable {
         }
         // Checked after the signature, so an unsigned request learns nothing about the clock.
         guard let seconds = Int64(timestamp), WebhookClock.fresh(seconds, now: now, maxAge: maxAge) else {
-            throw .unauthorized("the SendGrid timestamp is not within \(DurationText.format(maxAge)) of this server's clock")
+            throw .unauthorized(
+                "the SendGrid timestamp is not within \(DurationText.format(maxAge)) of this server's clock")
         }
     }
 

@@ -9,8 +9,8 @@ struct WebhookFetcher: Sendable {
     static let bodyLimit = 65_536
 
     var caFile: String?
-    var timeout: Duration = .seconds(10)
-    var send: HTTPSender = HTTPClient.sharedSender
+    var timeout: Duration
+    var send: HTTPSender
 
     init(caFile: String?, timeout: Duration = .seconds(10), send: @escaping HTTPSender = HTTPClient.sharedSender) {
         self.caFile = caFile
@@ -22,7 +22,9 @@ struct WebhookFetcher: Sendable {
         let request = HTTPRequest(
             url: url, method: "GET", timeout: timeout, connectTimeout: min(timeout, .seconds(5)), caFile: caFile,
             version: .http1)
-        guard let result = await send([request]).first else { return .failure(WebhookFetchError("no answer from the HTTP client")) }
+        guard let result = await send([request]).first else {
+            return .failure(WebhookFetchError("no answer from the HTTP client"))
+        }
         switch result {
         case .failure(let error):
             return .failure(WebhookFetchError(error.description))
