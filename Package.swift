@@ -151,7 +151,7 @@ let package = Package(
             name: "WebhookPluginTests", dependencies: ["WebhookPlugin", "HeraldPluginTesting", "HeraldCrypto"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "EmailPluginTests", dependencies: ["EmailPlugin", "HeraldPluginTesting", "HeraldCrypto"],
+            name: "EmailPluginTests", dependencies: ["EmailPlugin", "HeraldPluginTesting", "HeraldCrypto", "CryptoTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PushPluginTests",

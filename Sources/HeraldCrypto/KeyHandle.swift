@@ -8,9 +8,10 @@ import COpenSSL
 /// `@unchecked Sendable` is safe because: the pointer is set once in `init` and never reassigned; nothing in
 /// Herald mutates the key after loading or generation (no set0/set1 calls); openssl-threads(7) states objects are
 /// thread-safe as long as the calls made don't modify them, and the only calls made after `init` are const getters,
-/// `EVP_DigestSignInit` and `EVP_PKEY_CTX_new`, which up-ref the key atomically and cache its provider export under
-/// the key's own lock. The signing keys, shared across threads, fill that cache with a self-test signature in their
-/// own `init`; ephemeral ECDH keys and imported peer keys are used by the one call that made them.
+/// `EVP_DigestSignInit`, `EVP_DigestVerifyInit` and `EVP_PKEY_CTX_new`, which up-ref the key atomically and cache its
+/// provider export under the key's own lock. The signing keys, shared across threads, fill that cache with a
+/// self-test signature in their own `init`, and the shared verification keys (`X509Certificate`, `P256PublicKey`)
+/// with `primeVerification`; ephemeral ECDH keys and imported peer keys are used by the one call that made them.
 final class KeyHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 
