@@ -7,7 +7,7 @@ public struct EmailConfig: Sendable {
     static let keys: Set<String> = Set([
         "url", "starttls", "helo", "username", "password", "password_file", "auth", "from", "return_path", "reply_to",
         "message_id_domain", "timeout", "connect_timeout", "ca_file", "dkim", "unsubscribe_url", "unsubscribe_mailto",
-        "unsubscribe_secret", "unsubscribe_secret_file", "bounce_maildir", "bounce_imap",
+        "unsubscribe_secret", "unsubscribe_secret_file", "bounce_maildir", "bounce_imap", "bounce_webhooks",
     ]).union(VERPSettings.keys)
 
     /// `smtp://host:port/helo` or `smtps://host:port/helo`, as libcurl takes it.
@@ -41,6 +41,8 @@ public struct EmailConfig: Sendable {
     var bounceMaildir: String?
     /// `bounce_imap`: a mailbox polled for them.
     var bounceIMAP: BounceIMAPSettings?
+    /// `bounce_webhooks`: providers that post bounce and complaint events to `/bounces/CHANNEL/PROVIDER`.
+    var bounceWebhooks: BounceWebhookSettings?
 
     /// Where recipients unsubscribe (RFC 8058 one-click): `url/TOKEN` and optionally a mailto address.
     public struct Unsubscribe: Sendable {
@@ -96,6 +98,7 @@ public struct EmailConfig: Sendable {
         }
         bounceMaildir = try config.string("bounce_maildir").map(context.resolve(path:))
         bounceIMAP = try BounceIMAPSettings(config, context: context, channelCAFile: caFile)
+        bounceWebhooks = try BounceWebhookSettings(config: config, context: context)
         for (key, set) in [("bounce_maildir", bounceMaildir != nil), ("bounce_imap", bounceIMAP != nil)] where set && verp == nil {
             throw config.error(
                 key, "needs verp (bounces are attributed by the VERP handle), e.g. verp = \"bounces+{handle}@bounce.shop.example\"")

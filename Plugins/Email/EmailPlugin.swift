@@ -14,6 +14,7 @@ public struct EmailPlugin: ChannelPlugin {
     private let attribution: BounceAttribution
     private let maildir: BounceMaildir?
     private let mailbox: BounceIMAP?
+    private let facts: FactSink
 
     /// SMTP cannot multiplex: each delivery in flight is a connection. 16 stays under common relay limits
     /// (Postfix allows 50 per client by default); raise `concurrency` for a relay that allows more.
@@ -27,6 +28,7 @@ public struct EmailPlugin: ChannelPlugin {
         maildir = config.bounceMaildir.map { [attribution] in
             BounceMaildir(root: $0, attribution: attribution, facts: context.facts, logger: context.logger)
         }
+        facts = context.facts
         mailbox = config.bounceIMAP.map { [attribution] in
             BounceIMAP(settings: $0, attribution: attribution, records: context.records, facts: context.facts, logger: context.logger)
         }
@@ -82,6 +84,18 @@ public struct EmailPlugin: ChannelPlugin {
         } catch {
             return .failure(RecordFailure(reply: Reply(code: "records", text: "cannot record the sends for their VERP handles: \(error)")))
         }
+    }
+
+    /// The provider webhooks, at `/bounces/CHANNEL/PROVIDER`: each verified event is attributed (by the handle
+    /// in the Message-ID the provider echoes) and filed before the provider gets its 200.
+    public var routes: PluginRoutes? {
+        guard let settings = config.bounceWebhooks else { return nil }
+        let fetcher = WebhookFetcher(caFile: settings.ses?.caFile)
+        let routes = BounceWebhookRoutes.routes(
+            settings,
+            report: { [attribution, facts] events in await facts.report(attribution.facts(events)) },
+            fetch: { await fetcher.fetch($0) })
+        return PluginRoutes(space: "bounces", routes: routes, underChannel: true)
     }
 
     /// One session to the relay that sends no mail; see `EmailProbe`.

@@ -7,11 +7,15 @@ public struct PluginRoutes: Sendable {
     public var routes: [PluginRoute]
     /// Paths that upgrade to a WebSocket.
     public var webSockets: [PluginWebSocketRoute]
+    /// Mount under `/SPACE/CHANNEL/` even when the channel is the plugin's only one: for URLs registered with
+    /// someone else (a provider's webhook settings), which must not move when a second channel is added.
+    public var underChannel: Bool
 
-    public init(space: String, routes: [PluginRoute], webSockets: [PluginWebSocketRoute] = []) {
+    public init(space: String, routes: [PluginRoute], webSockets: [PluginWebSocketRoute] = [], underChannel: Bool = false) {
         self.space = space
         self.routes = routes
         self.webSockets = webSockets
+        self.underChannel = underChannel
     }
 }
 

@@ -233,7 +233,7 @@ public enum HeraldService {
         let serving = channels.compactMap { channel in channel.plugin.routes.map { (channel.name, $0) } }
         let spaces = Dictionary(grouping: serving, by: { $0.1.space })
         return serving.map { name, routes in
-            let shared = (spaces[routes.space]?.count ?? 0) > 1
+            let shared = (spaces[routes.space]?.count ?? 0) > 1 || routes.underChannel
             return ("/" + routes.space + (shared ? "/" + name : ""), routes)
         }
     }
