@@ -107,8 +107,38 @@ def test_exim_arf_and_a_forged_bounce(make_daemon, make_smtp, tmp_path):
     assert ("email", "dora@example.net", "hard_bounce") in rows
     assert ("email", "eve@example.net", "complaint") in rows
     assert not any(row[1] == "fine@example.net" for row in rows), "a forged bounce suppressed someone"
+    assert "fine@example.net" not in daemon.log.read_text(), "the forged DSN's address in clear in the log"
+    assert b"fine@example.net" not in (daemon.state / "events.sqlite").read_bytes()
     aside = list((maildir / ".Unattributed" / "cur").iterdir())
     assert len(aside) == 1 and aside[0].read_bytes().startswith(b"X-Herald-Unattributed: the VERP handle"), aside
     assert len(list((maildir / "cur").iterdir())) == 2
     assert not list((maildir / "new").iterdir())
+    assert daemon.stop() == 0
+
+
+def test_stats_show_bounce_and_complaint_rates_per_campaign(make_daemon, make_smtp, tmp_path):
+    """Known counts: campaign spring sends 4 (1 hard bounce, 1 delay), summer sends 2 (1 complaint); `herald stats
+    --by campaign` shows bounced_rate 25.00% and complained_rate 50.00% over delivered."""
+    peer = make_smtp()
+    maildir = tmp_path / "bounces"
+    daemon = make_daemon([bounce_channel(peer.url, maildir, tmp_path)], recipients="masked").start()
+    sends = {f"sp{n}": ("spring", f"spring{n}@example.net") for n in range(4)}
+    sends |= {f"su{n}": ("summer", f"summer{n}@example.net") for n in range(2)}
+    for id, (campaign, address) in sends.items():
+        drop(daemon.spool, id, mail(id, address, campaign=campaign))
+    wait_for(lambda: all(daemon.events("delivered", id=i) for i in sends), 30, lambda: f"delivered: {daemon.events()}")
+    envelope = {id: sent(peer, address) for id, (_, address) in sends.items()}
+    deliver(maildir, dsn(envelope["sp0"][0], "spring0@example.net", envelope["sp0"][1]))
+    deliver(maildir, dsn(envelope["sp1"][0], "spring1@example.net", envelope["sp1"][1], status="4.4.1", action="delayed",
+                         diagnostic="smtp; 421 4.4.1 connection timed out"))
+    deliver(maildir, arf(envelope["su0"][0], "summer0@example.net", envelope["su0"][1]))
+    wait_for(lambda: daemon.events("bounced", id="sp0") and daemon.events("delayed", id="sp1")
+             and daemon.events("complained", id="su0"), 30, lambda: f"all read: {daemon.events()}")
+    table = daemon.cli("stats", "--by", "campaign").stdout.splitlines()
+    header = table[0].split()
+    rows = {line.split()[0]: dict(zip(header, line.split())) for line in table[1:]}
+    assert rows["spring"]["delivered"] == "4" and rows["spring"]["bounced"] == "1", table
+    assert rows["spring"]["bounced_rate"] == "25.00%" and rows["spring"]["complained_rate"] == "0.00%", table
+    assert rows["summer"]["complained"] == "1" and rows["summer"]["complained_rate"] == "50.00%", table
+    assert rows["spring"]["delayed"] == "1", table
     assert daemon.stop() == 0
