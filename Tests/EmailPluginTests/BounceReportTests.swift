@@ -157,4 +157,34 @@ final class BounceReportTests: XCTestCase {
         XCTAssertEqual(parsed.kind, .unknown)
         XCTAssertNil(parsed.verpToken)
     }
+
+    /// The fallback: qmail's text bounce (no DSN part, no X-Failed-Recipients) is read by the first SMTP reply in
+    /// its text; the original's Message-ID below qmail's marker line.
+    func testTheFallbackReadsTheFirstSMTPReplyOfAQmailBounce() {
+        let parsed = report("""
+            From: MAILER-DAEMON@mx.example.org
+            To: bounces+aebagbafaydqqcqmbyceb2ndmeuaddaob@shop.example
+            Subject: failure notice
+
+            Hi. This is the qmail-send program at mx.example.org.
+            I'm afraid I wasn't able to deliver your message to the following addresses.
+            This is a permanent error; I've given up. Sorry it didn't work out.
+
+            <ida@example.org>:
+            192.0.2.7 does not like recipient.
+            Remote host said: 550 5.1.1 <ida@example.org>... User unknown
+            Giving up on 192.0.2.7.
+
+            --- Below this line is a copy of the message.
+
+            Message-ID: <q1.herald@shop.example>
+            Subject: Your September update
+            """)
+        guard case .delivery(let recipients) = parsed.kind else { return XCTFail("\(parsed.kind)") }
+        XCTAssertEqual(recipients.map(\.verdict), [BounceClassifier.Verdict(kind: .hard, reason: "user_unknown", status: "5.1.1")])
+        XCTAssertEqual(recipients.first?.diagnostic, "550 5.1.1 <ida@example.org>... User unknown")
+        XCTAssertEqual(parsed.verpToken, "aebagbafaydqqcqmbyceb2ndmeuaddaob")
+        XCTAssertEqual(parsed.originalMessageID, "<q1.herald@shop.example>")
+        XCTAssertEqual(report("From: a@b.example\nSubject: re\n\nCall me at 555 1234, or 450 times.\n").kind, .unknown)
+    }
 }

@@ -2,9 +2,11 @@ import Foundation
 
 /// What a bounce or a feedback report says, read from the mail (`ParsedMail`): who it is about, in whose words,
 /// and the handles that tie it to the message that caused it: the VERP token of the address it was mailed to, and
-/// the original's Message-ID. Reads RFC 3464 delivery-status reports, RFC 5965 feedback reports (ARF), and, for the
-/// rest, Exim's `X-Failed-Recipients` format with the diagnostic taken from the body (the documented fallback:
-/// every listed recipient failed, classified by the first SMTP reply in the text). Pure.
+/// the original's Message-ID. Reads RFC 3464 delivery-status reports (what Postfix, Office 365, Exchange and today's
+/// Gmail send), RFC 5965 feedback reports (ARF), Exim's `X-Failed-Recipients` format (every listed recipient
+/// failed, classified by the first SMTP reply in the body), and, the documented fallback for the rest (qmail,
+/// Sendmail, Yahoo's text NDR), the first SMTP reply in the notification's text. A mail with none of these is
+/// `unknown`. Pure.
 struct BounceReport: Sendable, Equatable {
     struct Recipient: Sendable, Equatable {
         var address: String
@@ -63,6 +65,15 @@ struct BounceReport: Sendable, Equatable {
             }
             return BounceReport(kind: .delivery(recipients), verpToken: token, originalMessageID: messageID ?? returnedMessageID(mail))
         }
+        // The documented fallback for the rest (qmail, Sendmail transcripts, the text NDRs of Yahoo and older
+        // Gmail): the first SMTP reply in the notification's text, about the one recipient the handle names.
+        let notification = parts.first { $0.contentType == "text/plain" && $0.parts.isEmpty } ?? mail
+        if let diagnostic = smtpReply(in: notification.text) ?? quotedReply(in: notification.text) {
+            let recipient = Recipient(
+                address: "", action: "failed", status: nil, diagnostic: diagnostic,
+                verdict: BounceClassifier.classify(action: "failed", status: nil, diagnostic: diagnostic))
+            return BounceReport(kind: .delivery([recipient]), verpToken: token, originalMessageID: messageID ?? returnedMessageID(mail))
+        }
         return BounceReport(kind: .unknown, verpToken: token, originalMessageID: messageID)
     }
 
@@ -101,12 +112,29 @@ struct BounceReport: Sendable, Equatable {
         return lines[start...].prefix { !$0.isEmpty && !$0.hasPrefix("---") }.prefix(4).joined(separator: " ")
     }
 
-    /// Exim returns the original below a marker line, not as a MIME part: its Message-ID.
+    /// An SMTP reply quoted inside a line (`Remote host said: 550 5.1.1 <…>... User unknown`), only when it carries
+    /// an enhanced status code: a bare three-digit number mid-sentence is too often something else.
+    static func quotedReply(in text: String) -> String? {
+        for line in text.split(whereSeparator: \.isNewline) {
+            let characters = Array(line)
+            for start in characters.indices where start + 9 <= characters.count {
+                guard ["4", "5"].contains(characters[start]), start == 0 || characters[start - 1] == " ",
+                    characters[start + 1].isNumber, characters[start + 2].isNumber, characters[start + 3] == " ",
+                    characters[start + 4] == characters[start], characters[start + 5] == "."
+                else { continue }
+                let rest = String(characters[start...])
+                guard BounceClassifier.enhancedCode(in: String(rest.dropFirst(4)))?.first == characters[start] else { continue }
+                return rest.trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    /// Exim and qmail return the original below a marker line in the body, not as a MIME part: the first
+    /// `Message-ID:` line of the body is the original's (the bounce's own is a header, not in the body).
     private static func returnedMessageID(_ mail: ParsedMail) -> String? {
         let text = mail.text.replacingOccurrences(of: "\r\n", with: "\n")
-        guard let marker = text.range(of: "------ This is a copy of the message") else { return nil }
-        let rest = text[marker.upperBound...]
-        guard let line = rest.split(separator: "\n").first(where: { $0.lowercased().hasPrefix("message-id:") }) else { return nil }
+        guard let line = text.split(separator: "\n").first(where: { $0.lowercased().hasPrefix("message-id:") }) else { return nil }
         return line.dropFirst("message-id:".count).trimmingCharacters(in: .whitespaces)
     }
 }
