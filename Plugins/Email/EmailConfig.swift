@@ -39,8 +39,8 @@ public struct EmailConfig: Sendable {
     var verp: VERPSettings?
     /// `bounce_maildir`: the Maildir the local MTA delivers bounces and feedback reports into.
     var bounceMaildir: String?
-    /// `bounce_imap`: a mailbox polled for them.
-    var bounceIMAP: BounceIMAPSettings?
+    /// `bounce_imap`: a mailbox polled for them, over IMAP or POP3.
+    var bounceIMAP: BounceMailboxSettings?
     /// `bounce_webhooks`: providers that post bounce and complaint events to `/bounces/CHANNEL/PROVIDER`.
     var bounceWebhooks: BounceWebhookSettings?
 
@@ -97,7 +97,7 @@ public struct EmailConfig: Sendable {
             throw config.error("return_path", "verp sets the return path of every message; leave return_path out")
         }
         bounceMaildir = try config.string("bounce_maildir").map(context.resolve(path:))
-        bounceIMAP = try BounceIMAPSettings(config, context: context, channelCAFile: caFile)
+        bounceIMAP = try BounceMailboxSettings(config, context: context, channelCAFile: caFile)
         bounceWebhooks = try BounceWebhookSettings(config: config, context: context)
         for (key, set) in [("bounce_maildir", bounceMaildir != nil), ("bounce_imap", bounceIMAP != nil)] where set && verp == nil {
             throw config.error(

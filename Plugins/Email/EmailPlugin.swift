@@ -13,7 +13,7 @@ public struct EmailPlugin: ChannelPlugin {
     private let records: (any PluginRecords)?
     private let attribution: BounceAttribution
     private let maildir: BounceMaildir?
-    private let mailbox: BounceIMAP?
+    private let mailbox: (any BounceMailbox)?
     private let facts: FactSink
 
     /// SMTP cannot multiplex: each delivery in flight is a connection. 16 stays under common relay limits
@@ -29,8 +29,13 @@ public struct EmailPlugin: ChannelPlugin {
             BounceMaildir(root: $0, attribution: attribution, facts: context.facts, logger: context.logger)
         }
         facts = context.facts
-        mailbox = config.bounceIMAP.map { [attribution] in
-            BounceIMAP(settings: $0, attribution: attribution, records: context.records, facts: context.facts, logger: context.logger)
+        mailbox = config.bounceIMAP.map { [attribution] settings -> any BounceMailbox in
+            switch settings.kind {
+            case .imap:
+                BounceIMAP(settings: settings, attribution: attribution, records: context.records, facts: context.facts, logger: context.logger)
+            case .pop3:
+                BouncePOP3(settings: settings, attribution: attribution, records: context.records, facts: context.facts, logger: context.logger)
+            }
         }
     }
 

@@ -16,11 +16,14 @@ public struct MailboxRequest: Sendable {
     public var allowPlaintext: Bool
     /// Send no body request (POP3 `DELE` wants `NOBODY`).
     public var noBody: Bool
+    /// On a connection of its own, closed after: a POP3 session sees the mailbox as it was at login, so a pooled
+    /// one would never show new mail.
+    public var ownSession: Bool
 
     public init(
         url: String, command: String? = nil, username: String, password: String, caFile: String? = nil,
         timeout: Duration = .seconds(60), connectTimeout: Duration = .seconds(10), maxBytes: Int = 10 * 1024 * 1024,
-        allowPlaintext: Bool = false, noBody: Bool = false
+        allowPlaintext: Bool = false, noBody: Bool = false, ownSession: Bool = false
     ) {
         self.url = url
         self.command = command
@@ -32,6 +35,7 @@ public struct MailboxRequest: Sendable {
         self.maxBytes = maxBytes
         self.allowPlaintext = allowPlaintext
         self.noBody = noBody
+        self.ownSession = ownSession
     }
 }
 

@@ -37,6 +37,10 @@ final class MailboxTransfer: CurlJob, @unchecked Sendable {
         options.set(CURLOPT_PASSWORD, request.password)
         if let command = request.command { options.set(CURLOPT_CUSTOMREQUEST, command) }
         if request.noBody { options.set(CURLOPT_NOBODY, 1) }
+        if request.ownSession {
+            options.set(CURLOPT_FRESH_CONNECT, 1)
+            options.set(CURLOPT_FORBID_REUSE, 1)
+        }
         let me = Unmanaged.passUnretained(self).toOpaque()
         options.set(CURLOPT_WRITEFUNCTION, callback: mailboxWrite)
         options.set(CURLOPT_WRITEDATA, pointer: me)

@@ -4,13 +4,13 @@ import XCTest
 
 @testable import EmailPlugin
 
-/// The IMAP side that needs no server: the `bounce_imap` keys (TLS required, the mailbox from the path), and
+/// The IMAP and POP3 side that needs no server: the `bounce_imap` keys (TLS required, the mailbox from the path), and
 /// reading EXAMINE and SEARCH answers as libcurl hands them over (CRLF lines).
 final class BounceIMAPTests: XCTestCase {
     let context = PluginContext(channel: "email", logger: Logger(label: "t"), baseDirectory: "/tmp")
 
-    private func settings(_ table: [String: ConfigValue]) throws -> BounceIMAPSettings? {
-        try BounceIMAPSettings(
+    private func settings(_ table: [String: ConfigValue]) throws -> BounceMailboxSettings? {
+        try BounceMailboxSettings(
             PluginConfig(values: ["bounce_imap": .table(table)], scope: "channel \"email\""), context: context, channelCAFile: nil)
     }
 
@@ -22,8 +22,12 @@ final class BounceIMAPTests: XCTestCase {
         XCTAssertEqual(parsed.url, "imaps://imap.shop.example:993/INBOX")
         XCTAssertEqual(parsed.interval, .seconds(60))
         XCTAssertEqual(try settings(good.merging(["url": .string("imap://h/Bounces")]) { $1 })?.url, "imap://h/Bounces")
+        let pop = try XCTUnwrap(settings(good.merging(["url": .string("pop3s://pop.shop.example:995/")]) { $1 }))
+        XCTAssertEqual(pop.kind, .pop3)
+        XCTAssertEqual(pop.url, "pop3s://pop.shop.example:995")
         let bad: [([String: ConfigValue?], String)] = [
-            (["url": .string("pop3://h/")], "bounce_imap.url"),
+            (["url": .string("http://h/")], "bounce_imap.url"),
+            (["url": .string("pop3s://h/INBOX")], "bounce_imap.url"),
             (["url": .string("imaps://user:pw@h/INBOX")], "bounce_imap.url"),
             (["password": nil], "bounce_imap.password_file"),
             (["interval": .string("0s")], "bounce_imap.interval"),
@@ -44,5 +48,8 @@ final class BounceIMAPTests: XCTestCase {
         XCTAssertEqual(BounceIMAP.searchResult("* SEARCH 4 7 11\r\n"), [4, 7, 11])
         XCTAssertEqual(BounceIMAP.searchResult("* SEARCH\r\n"), [])
         XCTAssertEqual(BounceIMAP.searchResult("* 2 EXISTS\r\n* SEARCH 9\r\n"), [9])
+        let listing = BouncePOP3.uidl("1 000000014f2a\r\n2 000000024f2a\r\n.\r\n")
+        XCTAssertEqual(listing.map(\.number), [1, 2])
+        XCTAssertEqual(listing.map(\.id), ["000000014f2a", "000000024f2a"])
     }
 }

@@ -1,8 +1,10 @@
-"""The bounce mailbox polled over IMAP (libcurl, TLS required) from a real Dovecot on loopback: a bounce that
-arrives there is attributed and filed like one from the Maildir; the position (UIDVALIDITY, last UID) survives a
-restart, so mail already read (and marked \\Seen by the fetch) is not read again while new mail is."""
+"""The bounce mailbox polled over IMAP and over POP3 (libcurl, TLS required) from a real Dovecot on loopback: a
+bounce that arrives there is attributed and filed like one from the Maildir; the position (IMAP: UIDVALIDITY and
+last UID; POP3: the UIDL ids read) survives a restart, so mail already read is not read again while new mail is."""
 import sys
 from pathlib import Path
+
+import pytest
 
 from bounce_mail import arf, exim
 from herald_harness import drop, wait_for
@@ -12,14 +14,15 @@ sys.path.insert(0, str(Path(__file__).parent / "peers"))
 from dovecot_server import Dovecot  # noqa: E402
 
 
-def test_imap_polling_reads_each_bounce_once_across_restarts(make_daemon, make_smtp, tmp_path):
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
+def test_mailbox_polling_reads_each_bounce_once_across_restarts(protocol, make_daemon, make_smtp, tmp_path):
     peer = make_smtp()
     dovecot = Dovecot()
     try:
         password = tmp_path / "imap-password"
         password.write_text(dovecot.password + "\n")
         channel = bounce_channel(peer.url, tmp_path / "maildir", tmp_path) | {"bounce_imap": {
-            "url": dovecot.imap_url, "username": dovecot.user, "password_file": str(password), "interval": "1s",
+            "url": dovecot.imap_url if protocol == "imap" else dovecot.pop3_url, "username": dovecot.user, "password_file": str(password), "interval": "1s",
             "ca_file": str(dovecot.ca)}}
         channel.pop("bounce_maildir")
         daemon = make_daemon([channel], recipients="masked").start()

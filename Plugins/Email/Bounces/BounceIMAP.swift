@@ -9,45 +9,28 @@ import Logging
 /// crash between fetch and filing would hide the mail from the next poll (PROTOCOLS §9.6); and another reader
 /// may have seen it first. Mail is left in the mailbox as the server keeps it:
 /// Herald stores no raw bounce of its own. A new UIDVALIDITY (the mailbox was recreated) starts from its first UID.
-struct BounceIMAP: Sendable {
+struct BounceIMAP: BounceMailbox {
     struct Position: Equatable, Sendable {
         var validity: Int64
         var lastUID: Int64
     }
 
-    let settings: BounceIMAPSettings
+    let settings: BounceMailboxSettings
     let attribution: BounceAttribution
     let records: (any PluginRecords)?
     let facts: FactSink
     let logger: Logger
-    var client = MailboxClient.shared
-
     static let cursorName = "bounce_imap"
 
-    func watch() async {
-        while !Task.isCancelled {
-            switch await poll() {
-            case .success(let read): if read > 0 { logger.info("bounce_imap: read \(read) new mails") }
-            case .failure(let error): logger.error("bounce_imap \(settings.url): \(error.message); trying again in \(settings.interval)")
-            }
-            try? await Task.sleep(for: settings.interval)
-        }
-    }
-
-    struct PollError: Error {
-        var message: String
-    }
-
-    /// One poll: how many new mails were read, or why the poll stopped (what was read stays read).
-    func poll() async -> Result<Int, PollError> {
-        guard let records else { return .failure(PollError(message: "no record store to keep the mailbox position in")) }
+    func poll() async -> Result<Int, BouncePollError> {
+        guard let records else { return .failure(BouncePollError(message: "no record store to keep the mailbox position in")) }
         // EXAMINE, not STATUS: on a pooled connection the mailbox is already selected, and a server may answer
         // STATUS of the selected mailbox from its old view (Dovecot does). EXAMINE opens a fresh one, read-only,
         // so fetching in it leaves \Seen for the mailbox's human readers.
         let status = await run(command: "EXAMINE \(mailboxName)")
         guard case .success(let statusText) = status else { return status.map { _ in 0 } }
         guard let validity = Self.number(after: "UIDVALIDITY", in: statusText) else {
-            return .failure(PollError(message: "the server's STATUS reply has no UIDVALIDITY"))
+            return .failure(BouncePollError(message: "the server's EXAMINE reply has no UIDVALIDITY"))
         }
         var position = (try? records.cursor(Self.cursorName)).flatMap(Self.position) ?? Position(validity: validity, lastUID: 0)
         if position.validity != validity {
@@ -60,17 +43,14 @@ struct BounceIMAP: Sendable {
         let uids = Self.searchResult(found).filter { $0 > position.lastUID }.sorted()
         var read = 0
         for uid in uids where !Task.isCancelled {
-            let fetched = await client.perform(request(url: settings.url + ";UIDVALIDITY=\(validity)/;UID=\(uid)"))
-            if let error = fetched.error { return .failure(PollError(message: "fetching UID \(uid): \(error.message)")) }
-            let report = BounceReport.read(ParsedMail(fetched.body))
-            let (made, source) = attribution.facts(report)
-            await facts.report(made)
-            if case .unattributed(let why) = source { logger.warning("bounce_imap: UID \(uid) unattributed: \(why)") }
+            let fetched = await MailboxClient.shared.perform(request(url: settings.url + ";UIDVALIDITY=\(validity)/;UID=\(uid)"))
+            if let error = fetched.error { return .failure(BouncePollError(message: "fetching UID \(uid): \(error.message)")) }
+            await file(fetched.body, name: "UID \(uid)")
             position.lastUID = uid
             do {
                 try records.setCursor(Self.cursorName, .object(["validity": .int(position.validity), "uid": .int(position.lastUID)]))
             } catch {
-                return .failure(PollError(message: "cannot keep the mailbox position: \(error)"))
+                return .failure(BouncePollError(message: "cannot keep the mailbox position: \(error)"))
             }
             read += 1
         }
@@ -80,18 +60,6 @@ struct BounceIMAP: Sendable {
     private var mailboxName: String {
         let name = settings.url.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? "INBOX"
         return "\"" + (name.isEmpty ? "INBOX" : name.removingPercentEncoding ?? name) + "\""
-    }
-
-    private func run(command: String) async -> Result<String, PollError> {
-        let response = await client.perform(request(url: settings.url, command: command))
-        if let error = response.error { return .failure(PollError(message: "\(command.prefix { $0 != " " }): \(error.message)")) }
-        return .success(String(decoding: response.body, as: UTF8.self))
-    }
-
-    private func request(url: String, command: String? = nil) -> MailboxRequest {
-        MailboxRequest(
-            url: url, command: command, username: settings.username, password: settings.password, caFile: settings.caFile,
-            timeout: settings.timeout)
     }
 
     static func position(_ value: JSONValue) -> Position? {
