@@ -24,7 +24,8 @@ public struct EmailPlugin: ChannelPlugin {
         let config = try EmailConfig(config, context: context)
         self.config = config
         records = context.records
-        attribution = BounceAttribution(channel: context.channel, verp: config.verp, records: context.records)
+        attribution = BounceAttribution(
+            channel: context.channel, verp: config.verp, records: context.records, logger: context.logger)
         maildir = config.bounceMaildir.map { [attribution] in
             BounceMaildir(root: $0, attribution: attribution, facts: context.facts, logger: context.logger)
         }

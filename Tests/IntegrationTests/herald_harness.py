@@ -354,7 +354,7 @@ class SMTPSink:
         # -c counts sessions and messages on stdout; -u: smtp-sink refuses to run as root without a user to become.
         self.proc = subprocess.Popen([binary, "-u", "nobody", "-c", f"127.0.0.1:{self.port}", str(backlog)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: _listening(self.port), 10, f"smtp-sink on port {self.port}")
+        wait_for(lambda: listening(self.port), 10, f"smtp-sink on port {self.port}")
         self.url = f"smtp://127.0.0.1:{self.port}"
 
     def stop(self):
@@ -381,7 +381,8 @@ def _read_port(proc, what):
     return wait_for(port, 15, f"{what}'s port")
 
 
-def _listening(port):
+def listening(port):
+    """Something accepts TCP connections on loopback `port`."""
     try:
         with socket.create_connection(("127.0.0.1", port), 0.5):
             return True

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldPluginAPI
+import Logging
 
 /// Turns what a bounce says into facts for the core, after finding the send it is about. The VERP handle (from
 /// the address the report came to, or the original's Message-ID, which carries the same handle) must verify and
@@ -19,6 +20,8 @@ struct BounceAttribution: Sendable {
     let channel: String
     let verp: VERPSettings?
     let records: (any PluginRecords)?
+    /// Where a report about our own configuration (X.7.27) is raised, whichever way the report came.
+    var logger = Logger(label: "herald.bounces")
 
     /// The send that `token` (or the handle in `messageIDHeader`) names.
     func source(token: String?, messageIDHeader: String?) -> Source {
@@ -50,6 +53,10 @@ struct BounceAttribution: Sendable {
                 return ([], source)
             }
             let verdict = recipient.verdict
+            if verdict.kind == .configuration {
+                logger.critical(
+                    "a bounce says our own sender domain has a null MX (X.7.27): receivers refuse its mail; fix the From/return-path domain's DNS")
+            }
             let kind: Fact.Kind = verdict.kind == .delayed ? .delayed : .bounced
             let reply = Reply(code: verdict.status ?? recipient.status ?? "", text: recipient.diagnostic ?? "")
             return ([fact(kind, record: record, source: source, reply: reply, hard: verdict.kind == .hard, reason: verdict.reason)], source)

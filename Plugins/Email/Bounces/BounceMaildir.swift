@@ -60,10 +60,6 @@ struct BounceMaildir: Sendable {
         }
         let report = BounceReport.read(ParsedMail(bytes))
         let (found, source) = attribution.facts(report)
-        if found.contains(where: { $0.details["reason"]?.stringValue == "sender_null_mx" }) {
-            logger.critical(
-                "a bounce says our own sender domain has a null MX (X.7.27): receivers refuse its mail; fix the From/return-path domain's DNS")
-        }
         await facts.report(found)
         switch source {
         case .send:

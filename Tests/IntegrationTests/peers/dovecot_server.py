@@ -5,12 +5,12 @@ passwd-file, mail in a Maildir under a private directory. Started with `dovecot 
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from herald_harness import free_port, listening
 from test_ca import make_ca_and_server
 
 CONFIG = """\
@@ -85,7 +85,7 @@ class Dovecot:
         for path in [self.root / "home", self.root / "home" / user, self.maildir] + [self.maildir / s for s in ("tmp", "new", "cur")]:
             os.chown(path, nobody.pw_uid, nobody.pw_gid)
         (self.root / "users").write_text(f"{user}:{{PLAIN}}{password}\n")
-        self.imaps, self.pop3s = _free_port(), _free_port()
+        self.imaps, self.pop3s = free_port(), free_port()
         self.config = self.root / "dovecot.conf"
         self.config.write_text(CONFIG.format(root=self.root, cert=cert, key=key, uid=nobody.pw_uid, gid=nobody.pw_gid,
                                              imaps=self.imaps, pop3s=self.pop3s))
@@ -96,7 +96,7 @@ class Dovecot:
         if result.returncode != 0:
             raise AssertionError(f"dovecot did not start: {(self.root / 'start.out').read_text()}{self.log()}")
         deadline = time.monotonic() + 20
-        while not (_listening(self.imaps) and _listening(self.pop3s)):
+        while not (listening(self.imaps) and listening(self.pop3s)):
             if time.monotonic() > deadline:
                 raise AssertionError(f"dovecot did not listen: {self.log()}")
             time.sleep(0.1)
@@ -120,20 +120,6 @@ class Dovecot:
     def stop(self):
         subprocess.run(["doveadm", "-c", str(self.config), "stop"], capture_output=True, timeout=30)
         deadline = time.monotonic() + 10
-        while _listening(self.imaps) and time.monotonic() < deadline:
+        while listening(self.imaps) and time.monotonic() < deadline:
             time.sleep(0.1)
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _listening(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), 0.5):
-            return True
-    except OSError:
-        return False

@@ -5,11 +5,12 @@ are Postfix's own. Started with `postfix -c DIR start`, stopped with `postfix -c
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from herald_harness import free_port, listening
 
 MASTER_CF = """\
 {port} inet n - n - - smtpd
@@ -57,9 +58,7 @@ class PostfixRelay:
             (self.maildir / sub).mkdir(parents=True, exist_ok=True)
             os.chown(self.maildir / sub, nobody.pw_uid, nobody.pw_gid)
         os.chown(self.root / "vmail", nobody.pw_uid, nobody.pw_gid)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.bounce_address = f"{bounce_user}@{bounce_domain}"
         main = {
             "compatibility_level": "3.6",
@@ -102,7 +101,7 @@ class PostfixRelay:
         (self.config / "master.cf").write_text(MASTER_CF.format(port=f"127.0.0.1:{self.port}"))
         self._postfix("start")
         deadline = time.monotonic() + 20
-        while not _listening(self.port):
+        while not listening(self.port):
             if time.monotonic() > deadline:
                 raise AssertionError(f"postfix did not listen on {self.port}: {self.log()}")
             time.sleep(0.1)
@@ -129,11 +128,3 @@ class PostfixRelay:
         """No mail waits in any of the instance's queues."""
         return not any(p.is_file() for sub in ("incoming", "active", "deferred", "maildrop")
                        for p in (self.root / "queue" / sub).rglob("*"))
-
-
-def _listening(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), 0.5):
-            return True
-    except OSError:
-        return False
