@@ -104,9 +104,11 @@ public struct EmailPlugin: ChannelPlugin {
         return PluginRoutes(space: "bounces", routes: routes, underChannel: true)
     }
 
-    /// One session to the relay that sends no mail; see `EmailProbe`.
+    /// One session to the relay that sends no mail (see `EmailProbe`), and a login to the bounce mailbox.
     public func probe() async -> [ProbeResult] {
-        [EmailProbe.result(await client.probe(EmailProbe.request(config)), config: config)]
+        var results = [EmailProbe.result(await client.probe(EmailProbe.request(config)), config: config)]
+        if let mailbox { results.append(await mailbox.probe()) }
+        return results
     }
 }
 

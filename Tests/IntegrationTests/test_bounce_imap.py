@@ -39,6 +39,12 @@ def test_mailbox_polling_reads_each_bounce_once_across_restarts(protocol, make_d
                  lambda: f"the bounce read over IMAP: {daemon.events()}\n{daemon.stderr()[-2000:]}\n{dovecot.log()[-2000:]}")
         assert ("email", "dora@example.net", "hard_bounce") in suppressed(daemon)
         assert daemon.stop() == 0
+        probed = daemon.cli("check", "--probe")
+        assert probed.returncode == 0 and f"probe bounce_imap {channel['bounce_imap']['url']}: ok" in probed.stdout, probed
+        password.write_text("not-the-password\n")
+        refused = daemon.cli("check", "--probe")
+        assert refused.returncode == 1 and f"probe bounce_imap {channel['bounce_imap']['url']}: failed" in refused.stdout
+        password.write_text(dovecot.password + "\n")
 
         dovecot.deliver(arf(eve_from, "eve@example.net", eve_id))
         daemon.start()

@@ -57,6 +57,8 @@ struct BounceIMAP: BounceMailbox {
         return .success(read)
     }
 
+    var probeCommand: (url: String, command: String) { (settings.url, "EXAMINE \(mailboxName)") }
+
     private var mailboxName: String {
         let name = settings.url.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? "INBOX"
         return "\"" + (name.isEmpty ? "INBOX" : name.removingPercentEncoding ?? name) + "\""

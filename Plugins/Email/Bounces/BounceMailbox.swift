@@ -11,6 +11,8 @@ protocol BounceMailbox: Sendable {
     var logger: Logger { get }
     /// One poll: how many new mails were filed, or why it stopped (what was filed stays filed).
     func poll() async -> Result<Int, BouncePollError>
+    /// The command that proves the login and the mailbox without reading mail, and the URL it goes to.
+    var probeCommand: (url: String, command: String) { get }
 }
 
 struct BouncePollError: Error {
@@ -27,6 +29,18 @@ extension BounceMailbox {
             }
             try? await Task.sleep(for: settings.interval)
         }
+    }
+
+    /// For `herald check --probe`: logs in (TLS, credentials) and opens or lists the mailbox, filing nothing.
+    func probe() async -> ProbeResult {
+        let target = "bounce_imap " + settings.url
+        let (url, command) = probeCommand
+        let response = await MailboxClient.shared.perform(request(url: url, command: command))
+        guard let error = response.error else {
+            return ProbeResult(target: target, status: .ok, reason: "logged in, \(command.prefix { $0 != " " }) answered")
+        }
+        let step = ProbeResult.Step(rawValue: error.layer.rawValue) ?? .reply
+        return ProbeResult(target: target, status: .failed, step: step, reason: "\(error.code) \(error.message)")
     }
 
     /// Reads one mail's report and has the core file its facts; returns once they are on disk.

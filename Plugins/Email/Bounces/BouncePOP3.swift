@@ -40,6 +40,8 @@ struct BouncePOP3: BounceMailbox {
         return .success(read)
     }
 
+    var probeCommand: (url: String, command: String) { (settings.url + "/", "UIDL") }
+
     /// `[(1, "id-a"), (2, "id-b")]` from a UIDL listing (`1 id-a` per line; a status line or the final `.` is
     /// skipped).
     static func uidl(_ text: String) -> [(number: Int, id: String)] {
