@@ -3,12 +3,14 @@ and RFC 5965 feedback reports delivered into the bounce Maildir, attributed thro
 into `bounced`/`complained` events under the original message's id, campaign and stage, and suppressions; and a
 forged bounce that suppresses nobody. The relay in the first test is a real Postfix (Debian's package, a private
 instance) that relays to a peer refusing with 550 5.1.1 and delivers its DSN into the Maildir through virtual(8)."""
+import json
 import re
 import sys
 from pathlib import Path
 
 from bounce_mail import arf, deliver, dsn, exim
 from herald_harness import drop, message, smtp_channel, wait_for
+from test_policy import SECRET_WHSEC
 
 sys.path.insert(0, str(Path(__file__).parent / "peers"))
 from postfix_relay import PostfixRelay  # noqa: E402
@@ -116,12 +118,15 @@ def test_exim_arf_and_a_forged_bounce(make_daemon, make_smtp, tmp_path):
     assert daemon.stop() == 0
 
 
-def test_stats_show_bounce_and_complaint_rates_per_campaign(make_daemon, make_smtp, tmp_path):
+def test_stats_and_callbacks_show_bounces_and_complaints_per_campaign(make_daemon, make_smtp, make_receiver, tmp_path):
     """Known counts: campaign spring sends 4 (1 hard bounce, 1 delay), summer sends 2 (1 complaint); `herald stats
-    --by campaign` shows bounced_rate 25.00% and complained_rate 50.00% over delivered."""
+    --by campaign` shows bounced_rate 25.00% and complained_rate 50.00% over delivered, and the default status
+    callbacks carry the bounced and complained events with their message ids and campaigns."""
     peer = make_smtp()
+    callbacks = make_receiver({"default": 200})
     maildir = tmp_path / "bounces"
-    daemon = make_daemon([bounce_channel(peer.url, maildir, tmp_path)], recipients="masked").start()
+    daemon = make_daemon([bounce_channel(peer.url, maildir, tmp_path)], recipients="masked",
+                         callbacks={"url": callbacks.url + "/events", "secret": SECRET_WHSEC, "batch": 1}).start()
     sends = {f"sp{n}": ("spring", f"spring{n}@example.net") for n in range(4)}
     sends |= {f"su{n}": ("summer", f"summer{n}@example.net") for n in range(2)}
     for id, (campaign, address) in sends.items():
@@ -141,4 +146,11 @@ def test_stats_show_bounce_and_complaint_rates_per_campaign(make_daemon, make_sm
     assert rows["spring"]["bounced_rate"] == "25.00%" and rows["spring"]["complained_rate"] == "0.00%", table
     assert rows["summer"]["complained"] == "1" and rows["summer"]["complained_rate"] == "50.00%", table
     assert rows["spring"]["delayed"] == "1", table
+
+    def called(kind):
+        return [(e["id"], e["campaign"]) for r in callbacks.requests() if r["status"] == 200
+                for e in json.loads(r["body"])["data"]["events"] if e["event"] == kind]
+    wait_for(lambda: called("bounced") and called("complained"), 30, lambda: f"callbacks: {callbacks.requests()}")
+    assert called("bounced") == [("sp0", "spring")] and called("complained") == [("su0", "summer")]
+    assert all(r["verified"] for r in callbacks.requests())
     assert daemon.stop() == 0
