@@ -7,7 +7,7 @@ BIN := .build/debug/herald
 RELEASE_BIN := .build/release/herald
 
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config
-TEST_APT_PACKAGES := $(APT_PACKAGES) python3 python3-pip nginx-light nghttp2-server nghttp2-client systemd postfix dovecot-imapd dovecot-pop3d strace chromium chromium-driver fonts-liberation
+TEST_APT_PACKAGES := $(APT_PACKAGES) python3 python3-pip nginx-light nghttp2-server nghttp2-client systemd postfix dovecot-imapd dovecot-pop3d postgresql strace chromium chromium-driver fonts-liberation
 PIP_PACKAGES := standardwebhooks pytest cryptography aiosmtpd dkimpy pynacl prometheus_client h2 pyjwt http_ece 'httpx[http2]' selenium
 
 .PHONY: run build release test unit-test integration-test bench deps test-deps install clean

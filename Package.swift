@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         .systemLibrary(
@@ -111,6 +112,13 @@ let package = Package(
             path: "Plugins/LiveChat", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
         .target(
+            name: "HeraldPostgres",
+            dependencies: [
+                "HeraldCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
             name: "FilePlugin", dependencies: ["HeraldPluginAPI"],
             path: "Plugins/File", exclude: ["README.md", "sample.toml"],
             swiftSettings: swiftSettings),
@@ -118,7 +126,7 @@ let package = Package(
             name: "herald",
             dependencies: [
                 "HeraldCore", "HeraldPluginAPI", "HeraldHTTP", "HeraldTransport", "WebhookPlugin", "EmailPlugin", "FilePlugin",
-                "PushPlugin", "AudiencePlugin", "LiveChatPlugin",
+                "PushPlugin", "AudiencePlugin", "LiveChatPlugin", "HeraldPostgres",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

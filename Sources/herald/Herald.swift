@@ -12,6 +12,6 @@ struct Herald: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, CheckCommand.self, EnqueueCommand.self, QueueCommand.self, RequeueCommand.self,
-            StatsCommand.self, TailCommand.self, SuppressCommand.self,
+            StatsCommand.self, TailCommand.self, SuppressCommand.self, MigrateCommand.self,
         ])
 }

@@ -7,7 +7,7 @@ import Logging
 public enum ConfigLoader {
     static let topLevelKeys: Set<String> = [
         "spool", "state", "templates", "log", "retry", "intake", "channel", "drain_timeout", "policy", "http",
-        "callbacks", "dedup_window", "stats",
+        "callbacks", "dedup_window", "stats", "database",
     ]
     static let channelCoreKeys: Set<String> = [
         "name", "plugin", "rate", "concurrency", "batch", "paused", "credentials_pause", "domain_rate", "default_domain_rate",
@@ -92,7 +92,8 @@ public enum ConfigLoader {
             channels: channels,
             policy: try HeraldConfig.Policy(try table("policy"), channels: Set(channels.map(\.name))),
             http: try HeraldConfig.HTTP.parse(try table("http")),
-            callbacks: try HeraldConfig.Callbacks.parse(try table("callbacks"), context: context), retention: retention)
+            callbacks: try HeraldConfig.Callbacks.parse(try table("callbacks"), context: context), retention: retention,
+            database: try HeraldConfig.Database.parse(try table("database"), context: context))
     }
 
     private static func parseChannels(source: TOMLSource, file: String) throws(ConfigError) -> [HeraldConfig.Channel] {

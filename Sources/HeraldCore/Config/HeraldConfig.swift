@@ -87,6 +87,8 @@ public struct HeraldConfig: Sendable {
     public var callbacks: Callbacks?
     /// `dedup_window` and `[stats] retain`: how long finished state is kept.
     public var retention: Retention = Retention()
+    /// `[database]`; nil: SQLite under `state`.
+    public var database: Database? = nil
 
     public func channel(named name: String) -> Channel? {
         channels.first { $0.name == name }

@@ -50,6 +50,15 @@ public enum HeraldService {
         } catch {
             throw StartError.config(error)
         }
+        // Refused rather than ignored: a host that read [database] and kept its queue in SQLite would look like
+        // part of a cluster and not be one.
+        if let database = config.database {
+            throw StartError.config(
+                ConfigError(
+                    file: config.file, line: nil, scope: "database", key: "url",
+                    reason: "this build migrates \(database.database) on \(database.host) (herald migrate) but does not yet keep the queue "
+                        + "there; remove [database] to run on SQLite under state"))
+        }
         let layout = SpoolLayout(root: config.spool)
         let store: QueueStore
         let log: DeliveryLog

@@ -1,0 +1,79 @@
+import Logging
+import PostgresNIO
+
+/// The versioned schema of the shared database, applied by `herald migrate` and at every start. One host at a
+/// time migrates: the steps run under a session advisory lock, which a dead connection releases. Each version is
+/// one transaction with its row in `herald_migration`, so a half-applied version never stays. Statements are one
+/// per string: postgres-nio sends each as a prepared statement, which holds a single command.
+public enum PostgresMigrations {
+    /// `pg_advisory_lock` key: "herald-migrate" as a stable 64-bit number.
+    static let lockKey: Int64 = 0x6865_7261_6C64_6D67
+
+    struct Version: Sendable {
+        var number: Int
+        var name: String
+        var statements: [String]
+    }
+
+    static let versions: [Version] = [
+        Version(number: 1, name: "queue", statements: [
+            """
+            CREATE TABLE message (
+                id text PRIMARY KEY, channel text NOT NULL, state text NOT NULL, priority integer NOT NULL,
+                created_at bigint NOT NULL, due_at bigint NOT NULL, expires_at bigint, attempts integer NOT NULL DEFAULT 0,
+                campaign text, stage text, last_code text, last_detail text, updated_at bigint NOT NULL, history text,
+                body bytea, domain text, park_key text, parked_at bigint,
+                host text NOT NULL, lease_owner text, lease_expires_at timestamptz)
+            """,
+            "CREATE INDEX message_ready ON message (channel, priority DESC, created_at) WHERE state = 'queued'",
+            "CREATE INDEX message_due ON message (channel, due_at) WHERE state = 'deferred'",
+            "CREATE INDEX message_leased ON message (lease_expires_at) WHERE state = 'inflight'",
+            "CREATE INDEX message_parked ON message (channel, park_key) WHERE state = 'parked'",
+            "CREATE INDEX message_finished ON message (updated_at) WHERE state IN ('delivered', 'expired', 'failed', 'suppressed', 'capped')",
+            // The hot table: vacuum it often, so dead tuples from every state change do not pile up between runs.
+            "ALTER TABLE message SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02, fillfactor = 80)",
+            "CREATE TABLE herald_host (name text PRIMARY KEY, owner text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now())",
+        ]),
+    ]
+
+    /// Applies what is missing; returns the version numbers applied now.
+    @discardableResult
+    public static func apply(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+        do {
+            let applied = try await applyLocked(connection, logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+            return applied
+        } catch {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+            throw error
+        }
+    }
+
+    private static func applyLocked(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        _ = try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS herald_migration (
+                version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+            """, logger: logger)
+        var done = Set<Int>()
+        for try await version in try await connection.query("SELECT version FROM herald_migration", logger: logger).decode(Int.self) {
+            done.insert(version)
+        }
+        var applied: [Int] = []
+        for version in versions where !done.contains(version.number) {
+            try await connection.withTransaction(logger: logger) { transaction in
+                for statement in version.statements {
+                    _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                _ = try await transaction.query(
+                    "INSERT INTO herald_migration (version, name) VALUES (\(version.number), \(version.name))", logger: logger)
+            }
+            logger.info("database: applied migration \(version.number) (\(version.name))")
+            applied.append(version.number)
+        }
+        return applied
+    }
+
+    public static var latest: Int { versions.last?.number ?? 0 }
+}

@@ -1,0 +1,45 @@
+import HeraldCore
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// How Herald reaches the `[database]` PostgreSQL (postgres-nio): the connection settings and TLS from the
+/// config. Not the stores themselves, which take a connection (and, with the shared queue, a pooled client).
+public struct PostgresState: Sendable {
+    public let settings: HeraldConfig.Database
+    let logger: Logger
+
+    public init(_ settings: HeraldConfig.Database, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// One connection of its own, outside the pool, for a command that is not the daemon (`herald migrate`): it
+    /// fails at once with the server's reason (a refused login), where the pool would keep trying.
+    public func connect() async throws -> PostgresConnection {
+        let tls: PostgresConnection.Configuration.TLS =
+            try Self.tlsConfiguration(settings).map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
+        let configuration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.user, password: settings.password,
+            database: settings.database, tls: tls)
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+    }
+
+    /// nil for `tls = "disable"`; certificate and host name checked for `verify-full`, only encryption for
+    /// `require` (libpq's `sslmode=require`).
+    private static func tlsConfiguration(_ settings: HeraldConfig.Database) throws -> TLSConfiguration? {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch settings.tls {
+        case .disable:
+            return nil
+        case .require:
+            tls.certificateVerification = .none
+        case .verifyFull:
+            tls.certificateVerification = .fullVerification
+            if let caFile = settings.caFile {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            }
+        }
+        return tls
+    }
+}
