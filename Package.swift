@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "HeraldPostgres",
             dependencies: [
-                "HeraldCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "HeraldCore", "HeraldPluginAPI", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

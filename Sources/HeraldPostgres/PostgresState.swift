@@ -17,12 +17,15 @@ public struct PostgresState: Sendable {
     /// One connection of its own, outside the pool, for a command that is not the daemon (`herald migrate`): it
     /// fails at once with the server's reason (a refused login), where the pool would keep trying.
     public func connect() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration: try connectionConfiguration(), id: 1, logger: logger)
+    }
+
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS =
             try Self.tlsConfiguration(settings).map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
-        let configuration = PostgresConnection.Configuration(
+        return PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.user, password: settings.password,
             database: settings.database, tls: tls)
-        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
     }
 
     /// nil for `tls = "disable"`; certificate and host name checked for `verify-full`, only encryption for

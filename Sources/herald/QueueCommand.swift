@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeraldCore
 import HeraldPluginAPI
+import HeraldPostgres
 
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,8 +11,16 @@ struct QueueCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.load()
-        let store = try QueueStore(directory: config.state)
+        let store = try openQueue(config)
         let counts = try store.counts()
+        if let shared = store as? PostgresQueue {
+            print("queue: \(shared.location), the whole cluster")
+            print(pad("HOST", 16) + pad("IN FLIGHT", 11) + "LAST SEEN")
+            for host in try shared.hosts() {
+                print(pad(host.name, 16) + pad(String(host.inFlight), 11) + "\(host.secondsAgo)s ago")
+            }
+            shared.close()
+        }
         let files = SpoolFile.list(directory: SpoolLayout(root: config.spool).incoming).count
         print("incoming files not yet read: \(files)")
         guard !counts.isEmpty else {

@@ -22,7 +22,7 @@ struct RequeueCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.load()
-        let store = try QueueStore(directory: config.state)
+        let store = try openQueue(config)
         let layout = SpoolLayout(root: config.spool)
         let now = Clock.nowMillis()
         var done = try store.requeue(ids: allFailed ? nil : ids, now: now)

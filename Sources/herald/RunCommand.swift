@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeraldCore
+import HeraldPostgres
 import Logging
 
 struct RunCommand: AsyncParsableCommand {
@@ -23,6 +24,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await HeraldService.run(
                 configPath: options.path, registry: builtinPlugins, logger: logger,
+                sharedQueue: { config in try await Self.sharedQueue(config, logger: logger) },
                 addOns: { try HTTPAddOn.services($0) + CallbackAddOn.services($0) })
         } catch let error as HeraldService.StartError {
             printError(error.description)
@@ -30,6 +32,36 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCodes.cannotCreate
         }
     }
+}
+
+extension RunCommand {
+    /// The `[database]` queue: the schema migrated first (hosts starting together take turns), then the queue and
+    /// its lease upkeep.
+    static func sharedQueue(_ config: HeraldConfig, logger: Logger) async throws -> SharedQueue? {
+        guard let database = config.database else { return nil }
+        let state = PostgresState(database, logger: logger)
+        do {
+            let connection = try await state.connect()
+            do {
+                try await PostgresMigrations.apply(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch {
+            throw PostgresStartError(text: "\(database.database) on \(database.host):\(database.port): \(PostgresErrorText.describe(error))")
+        }
+        let queue = try PostgresQueue(state)
+        return SharedQueue(queue: queue) { wake in
+            [PostgresLeases(state: state, queue: queue, dedupWindow: config.retention.dedupWindow, onWork: wake)]
+        }
+    }
+}
+
+struct PostgresStartError: Error, CustomStringConvertible {
+    var text: String
+    var description: String { text }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

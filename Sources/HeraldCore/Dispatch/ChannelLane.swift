@@ -11,7 +11,7 @@ final class ChannelLane: Sendable {
     typealias Prepared = (delivery: Delivery, row: QueueRow, message: Message)
 
     struct Shared: Sendable {
-        var store: QueueStore
+        var store: any MessageQueue
         var recorder: Recorder
         var retry: RetryPolicy
         var logger: Logger

@@ -8,13 +8,13 @@ import ServiceLifecycle
 public final class Dispatcher: Service, Sendable {
     private let lanes: [ChannelLane]
     private let recorder: Recorder
-    private let store: QueueStore
+    private let store: any MessageQueue
     private let drainTimeout: Duration
     private let logger: Logger
     private let time: TimeSource
 
     init(
-        channels: [ChannelRuntime], store: QueueStore, decoder: MessageDecoder, templates: TemplateStore,
+        channels: [ChannelRuntime], store: any MessageQueue, decoder: MessageDecoder, templates: TemplateStore,
         log: DeliveryLog, layout: SpoolLayout, retry: RetryPolicy, mask: RecipientMask, drainTimeout: Duration,
         logger: Logger, policies: [String: LanePolicy] = [:], time: TimeSource = .system,
         memberships: MembershipLedger? = nil, onRecorded: @escaping @Sendable () -> Void = {}

@@ -15,7 +15,7 @@ final class Recorder: Sendable {
         var deadLetter: [UInt8]?
     }
 
-    private let store: QueueStore
+    private let store: any MessageQueue
     private let log: DeliveryLog
     private let failedDirectory: String
     private let logger: Logger
@@ -37,7 +37,7 @@ final class Recorder: Sendable {
     private let time: TimeSource
 
     init(
-        store: QueueStore, log: DeliveryLog, failedDirectory: String, logger: Logger,
+        store: any MessageQueue, log: DeliveryLog, failedDirectory: String, logger: Logger,
         suppressions: SuppressionStore? = nil, history: SendHistory? = nil, time: TimeSource = .system,
         afterFlush: @escaping @Sendable () -> Void
     ) {

@@ -31,7 +31,7 @@ public final class OptOutSweep: Service, Sendable {
     private let suppressions: SuppressionStore
     private let ledger: MembershipLedger
     private let channels: [Channel]
-    private let store: QueueStore
+    private let store: any MessageQueue
     private let decoder: MessageDecoder
     private let log: DeliveryLog
     private let mask: RecipientMask
@@ -40,7 +40,7 @@ public final class OptOutSweep: Service, Sendable {
     private let onQueued: @Sendable () -> Void
 
     public init(
-        suppressions: SuppressionStore, ledger: MembershipLedger, channels: [Channel], store: QueueStore,
+        suppressions: SuppressionStore, ledger: MembershipLedger, channels: [Channel], store: any MessageQueue,
         decoder: MessageDecoder, log: DeliveryLog, mask: RecipientMask, logger: Logger,
         interval: Duration = .seconds(1), onQueued: @escaping @Sendable () -> Void = {}
     ) {

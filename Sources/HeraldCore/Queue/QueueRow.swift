@@ -16,6 +16,26 @@ public struct QueueRow: Sendable {
     public var body: [UInt8]
     /// When it began waiting for its recipient on this channel (`parked`), if it has.
     public var parkedAt: Int64? = nil
+
+    public init(
+        id: String, channel: String, state: MessageState, priority: Int, createdAt: Int64, dueAt: Int64,
+        expiresAt: Int64?, attempts: Int, campaign: String?, stage: String?, domain: String?, body: [UInt8],
+        parkedAt: Int64? = nil
+    ) {
+        self.id = id
+        self.channel = channel
+        self.state = state
+        self.priority = priority
+        self.createdAt = createdAt
+        self.dueAt = dueAt
+        self.expiresAt = expiresAt
+        self.attempts = attempts
+        self.campaign = campaign
+        self.stage = stage
+        self.domain = domain
+        self.body = body
+        self.parkedAt = parkedAt
+    }
 }
 
 /// A new message from intake.
@@ -66,4 +86,11 @@ public struct QueueCount: Sendable, Equatable {
     public var state: MessageState
     public var count: Int
     public var oldestCreatedAt: Int64?
+
+    public init(channel: String, state: MessageState, count: Int, oldestCreatedAt: Int64?) {
+        self.channel = channel
+        self.state = state
+        self.count = count
+        self.oldestCreatedAt = oldestCreatedAt
+    }
 }

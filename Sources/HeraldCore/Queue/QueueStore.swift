@@ -151,7 +151,7 @@ public final class QueueStore: Sendable {
     }
 
     /// The lower-cased domain of an address, the key of `domain_rate`.
-    static func domain(of email: String) -> String? {
+    public static func domain(of email: String) -> String? {
         let bytes = email.utf8
         guard let at = bytes.lastIndex(of: UInt8(ascii: "@")), bytes.index(after: at) < bytes.endIndex else { return nil }
         // domain_rate keys are ASCII, so ASCII lower-casing is all a match needs, and far cheaper than lowercased().

@@ -35,8 +35,10 @@ public enum HeraldService {
     }
 
     /// - Parameter addOns: services the executable adds (HeraldCore knows no HTTP); they stop before dispatch.
+    /// - Parameter sharedQueue: the queue for `[database]` (HeraldCore knows no PostgreSQL); nil: SQLite.
     public static func run(
         configPath: String, registry: PluginRegistry, logger: Logger,
+        sharedQueue: @Sendable (HeraldConfig) async throws -> SharedQueue? = { _ in nil },
         addOns: @Sendable (Runtime) throws -> [any Service] = { _ in [] }
     ) async throws {
         let config: HeraldConfig
@@ -50,17 +52,9 @@ public enum HeraldService {
         } catch {
             throw StartError.config(error)
         }
-        // Refused rather than ignored: a host that read [database] and kept its queue in SQLite would look like
-        // part of a cluster and not be one.
-        if let database = config.database {
-            throw StartError.config(
-                ConfigError(
-                    file: config.file, line: nil, scope: "database", key: "url",
-                    reason: "this build migrates \(database.database) on \(database.host) (herald migrate) but does not yet keep the queue "
-                        + "there; remove [database] to run on SQLite under state"))
-        }
         let layout = SpoolLayout(root: config.spool)
-        let store: QueueStore
+        let store: any MessageQueue
+        let shared: SharedQueue?
         let log: DeliveryLog
         let lock: StateLock
         do {
@@ -76,7 +70,19 @@ public enum HeraldService {
         }
         defer { lock.release() }
         do {
-            store = try QueueStore(directory: config.state)
+            shared = try await sharedQueue(config)
+        } catch {
+            throw StartError.setup("cannot reach the [database]: \(error)")
+        }
+        if config.database != nil, shared == nil {
+            throw StartError.setup("this build has no PostgreSQL support for [database]")
+        }
+        if shared != nil {
+            logger.warning(
+                "[database]: the queue is shared; the suppression list, frequency caps, rate budgets and stats are still this host's own (SQLite under state)")
+        }
+        do {
+            store = try shared?.queue ?? QueueStore(directory: config.state)
             log = try DeliveryLog(path: config.log.delivery, logger: logger)
         } catch {
             throw StartError.setup("cannot set up spool, state or log: \(error)")
@@ -160,11 +166,12 @@ public enum HeraldService {
         let reload = ReloadService(configPath: configPath, registry: registry, log: log, templates: templates, logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = channels.map { .init(service: $0.plugin) }
-        let retention = RetentionService(
-            store: store, settings: .init(window: config.retention.dedupWindow), logger: logger)
-        services += [
-            .init(service: dispatcher), .init(service: intake), .init(service: reload), .init(service: retention),
-        ]
+        services += [.init(service: dispatcher), .init(service: intake), .init(service: reload)]
+        if let sqlite = store as? QueueStore {
+            services.append(.init(service: RetentionService(
+                store: sqlite, settings: .init(window: config.retention.dedupWindow), logger: logger)))
+        }
+        services += (shared?.services { dispatcher.wake() } ?? []).map { .init(service: $0) }
         let sweeping = channels.compactMap { channel -> OptOutSweep.Channel? in
             guard config.channels.first(where: { $0.name == channel.name })?.removeOnSuppress ?? true,
                 let membership = channel.contract.membership
@@ -199,7 +206,7 @@ public enum HeraldService {
         groupConfig.maximumGracefulShutdownDuration = config.drainTimeout + .seconds(10)
         let channelList = channels.map { "\($0.name)(\($0.pluginName))" }.joined(separator: ", ")
         logger.info(
-            "herald starting: spool \(config.spool), state \(store.path), log \(config.log.delivery), channels \(channelList)")
+            "herald starting: spool \(config.spool), state \(config.state), queue \(store.location), log \(config.log.delivery), channels \(channelList)")
         try await ServiceGroup(configuration: groupConfig).run()
         logger.info("herald stopped")
     }

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// last, so it is the first to hear of the shutdown.
 public final class StatusService: Service, Sendable {
     private let notify: SystemdNotify
-    private let store: QueueStore
+    private let store: any MessageQueue
     private let channels: [String]
     private let doorbell = Doorbell()
     private let ready = StopFlag()
@@ -30,7 +30,7 @@ public final class StatusService: Service, Sendable {
     }
 
     public init(
-        notify: SystemdNotify, store: QueueStore, channels: [String], metrics: DeliveryMetrics? = nil,
+        notify: SystemdNotify, store: any MessageQueue, channels: [String], metrics: DeliveryMetrics? = nil,
         channelsFile: String? = nil, waitingFor parts: Set<ReadyPart> = [.firstScan]
     ) {
         waitingFor = Mutex(parts)

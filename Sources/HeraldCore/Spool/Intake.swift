@@ -18,7 +18,7 @@ public final class Intake: Service, Sendable {
     }
 
     private let layout: SpoolLayout
-    private let store: QueueStore
+    private let store: any MessageQueue
     private let decoder: MessageDecoder
     private let settings: Settings
     private let log: DeliveryLog
@@ -32,7 +32,7 @@ public final class Intake: Service, Sendable {
     private let onFirstScan: @Sendable () -> Void
 
     public init(
-        layout: SpoolLayout, store: QueueStore, decoder: MessageDecoder, settings: Settings, log: DeliveryLog,
+        layout: SpoolLayout, store: any MessageQueue, decoder: MessageDecoder, settings: Settings, log: DeliveryLog,
         mask: RecipientMask, logger: Logger, onQueued: @escaping @Sendable () -> Void,
         onFirstScan: @escaping @Sendable () -> Void
     ) {

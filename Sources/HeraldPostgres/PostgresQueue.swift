@@ -1,0 +1,173 @@
+import Foundation
+import HeraldCore
+import HeraldPluginAPI
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The queue in PostgreSQL, shared by every host pointed at the database (issue 13). Same semantics as the SQLite
+/// `QueueStore`, plus leases: a claim marks its rows `inflight` under this process's `owner` until
+/// `lease_expires_at` (the database's clock), picking with `FOR UPDATE SKIP LOCKED` so hosts claiming together
+/// never take the same row; an outcome is recorded only while this owner still holds the row (fencing), so a host
+/// whose lease ran out cannot overwrite what the host that took the row over recorded. `PostgresLeases` renews
+/// this host's leases and, on one host at a time, hands expired ones back. No transaction stays open across a
+/// plugin call: each method is one short statement or transaction.
+public final class PostgresQueue: MessageQueue {
+    public let location: String
+    /// `host_name#random`: unique per daemon run, so a restarted host does not inherit its old leases by name.
+    public let owner: String
+    public let hostName: String
+    let lease: Duration
+    let connections: PostgresConnections
+    let logger: Logger
+
+    public init(_ state: PostgresState) throws {
+        hostName = state.settings.hostName
+        owner = hostName + "#" + UUID().uuidString.prefix(8).lowercased()
+        lease = state.settings.lease
+        logger = state.logger
+        connections = try PostgresConnections(state)
+        location = "postgres://\(state.settings.user)@\(state.settings.host):\(state.settings.port)/\(state.settings.database)"
+    }
+
+    var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18 }
+
+    public func insert(_ batch: [NewMessage]) throws -> [Bool] {
+        guard !batch.isEmpty else { return [] }
+        var ids: [String] = [], channels: [String] = [], states: [String] = [], priorities: [Int] = []
+        var created: [Int64] = [], due: [Int64] = [], expires: [Int64] = [], campaigns: [String] = []
+        var stages: [String] = [], bodies: [ByteBuffer] = [], domains: [String] = []
+        for item in batch {
+            let message = item.message
+            let dueAt = max(message.notBefore ?? item.receivedAt, item.receivedAt)
+            ids.append(message.id)
+            channels.append(message.channel)
+            states.append((dueAt > item.receivedAt ? MessageState.deferred : .queued).rawValue)
+            priorities.append(message.priority.rank)
+            created.append(item.receivedAt)
+            due.append(dueAt)
+            expires.append(message.expiresAt ?? -1)
+            campaigns.append(message.campaign ?? "")
+            stages.append(message.stage ?? "")
+            bodies.append(ByteBuffer(bytes: item.body))
+            domains.append(message.to.email.flatMap(QueueStore.domain(of:)) ?? "")
+        }
+        // Empty strings and -1 stand for NULL: postgres-nio encodes arrays of non-optional values only.
+        let rows = try connections.query(
+            """
+            INSERT INTO message (id, channel, state, priority, created_at, due_at, expires_at, campaign, stage,
+                                 updated_at, body, domain, host)
+            SELECT u.id, u.channel, u.state, u.priority, u.created_at, u.due_at, NULLIF(u.expires_at, -1),
+                   NULLIF(u.campaign, ''), NULLIF(u.stage, ''), u.created_at, u.body, NULLIF(u.domain, ''), \(hostName)
+            FROM unnest(\(ids)::text[], \(channels)::text[], \(states)::text[], \(priorities)::int[],
+                        \(created)::bigint[], \(due)::bigint[], \(expires)::bigint[], \(campaigns)::text[],
+                        \(stages)::text[], \(bodies)::bytea[], \(domains)::text[])
+                 AS u(id, channel, state, priority, created_at, due_at, expires_at, campaign, stage, body, domain)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id
+            """)
+        var inserted = Set<String>()
+        for row in rows { inserted.insert(try row.decode(String.self)) }
+        // A batch naming one id twice: the first is new, the second a duplicate, as in SQLite.
+        var seen = Set<String>()
+        return ids.map { id in inserted.contains(id) && seen.insert(id).inserted }
+    }
+
+    /// This host's earlier runs (same `host_name`, another owner) had these in flight: back to the queue now,
+    /// rather than when their leases run out. A host name must be unique to one running daemon (README).
+    @discardableResult
+    public func recoverInFlight(now: Int64) throws -> Int {
+        let rows = try connections.query(
+            """
+            UPDATE message SET state = 'queued', updated_at = \(now), lease_owner = NULL, lease_expires_at = NULL
+            WHERE state = 'inflight' AND lease_owner LIKE \(hostName + "#%") AND lease_owner <> \(owner)
+            RETURNING id
+            """)
+        return rows.count
+    }
+
+    public func claim(channel: String, limit: Int, now: Int64, excluding: [String]) throws -> [QueueRow] {
+        try connections.with { connection in
+            _ = try connection.query(
+                """
+                UPDATE message SET state = 'queued'
+                WHERE id IN (SELECT id FROM message WHERE channel = \(channel) AND state IN ('deferred', 'parked')
+                             AND due_at <= \(now) LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                """, logger: logger
+            ).wait()
+            let rows = try connection.query(
+                """
+                UPDATE message m SET state = 'inflight', updated_at = \(now), lease_owner = \(owner),
+                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
+                FROM (SELECT id FROM message WHERE channel = \(channel) AND state = 'queued'
+                      AND (domain IS NULL OR NOT (domain = ANY(\(excluding)::text[])))
+                      ORDER BY priority DESC, created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED) picked
+                WHERE m.id = picked.id
+                RETURNING m.id, m.priority, m.created_at, m.due_at, m.expires_at, m.attempts, m.campaign, m.stage,
+                          m.body, m.domain, m.parked_at
+                """, logger: logger
+            ).wait()
+            var claimed: [QueueRow] = []
+            claimed.reserveCapacity(rows.count)
+            for row in rows {
+                let (id, priority, createdAt, dueAt, expiresAt, attempts, campaign, stage, body, domain, parkedAt) =
+                    try row.decode((String, Int, Int64, Int64, Int64?, Int, String?, String?, ByteBuffer?, String?, Int64?).self)
+                claimed.append(
+                    QueueRow(
+                        id: id, channel: channel, state: .inflight, priority: priority, createdAt: createdAt, dueAt: dueAt,
+                        expiresAt: expiresAt, attempts: attempts, campaign: campaign, stage: stage, domain: domain,
+                        body: body.map { Array($0.readableBytesView) } ?? [], parkedAt: parkedAt))
+            }
+            claimed.sort { ($0.priority, -$0.createdAt) > ($1.priority, -$1.createdAt) }
+            return claimed
+        }
+    }
+
+    /// Fenced: a row this owner no longer holds (its lease ran out and another host took it) is left alone, and
+    /// the outcome is dropped with a warning: that host sends and records the message itself.
+    public func apply(_ updates: [StateUpdate], now: Int64) throws {
+        guard !updates.isEmpty else { return }
+        let ids = updates.map(\.id)
+        let states = updates.map(\.state.rawValue)
+        let due = updates.map { $0.state.isFinished ? now : $0.dueAt }
+        let attempts = updates.map(\.attempts)
+        let codes = updates.map { $0.code ?? "" }
+        let details = updates.map { $0.detail ?? "" }
+        let entries = updates.map { $0.historyEntry.map { $0 + "\n" } ?? "" }
+        let channels = updates.map { $0.channel ?? "" }
+        let parkKeys = updates.map { $0.park?.key ?? "" }
+        let parkSince = updates.map { $0.park?.since ?? -1 }
+        let rows = try connections.query(
+            """
+            UPDATE message m SET state = u.state, due_at = u.due_at, attempts = u.attempts,
+                last_code = NULLIF(u.code, ''), last_detail = NULLIF(u.detail, ''), updated_at = \(now),
+                history = CASE WHEN u.entry = '' THEN m.history ELSE coalesce(m.history, '') || u.entry END,
+                body = CASE WHEN u.state IN ('delivered', 'suppressed', 'capped', 'expired') THEN NULL ELSE m.body END,
+                channel = coalesce(NULLIF(u.channel, ''), m.channel), park_key = NULLIF(u.park_key, ''),
+                parked_at = CASE WHEN u.channel <> '' THEN NULL ELSE coalesce(NULLIF(u.park_since, -1), m.parked_at) END,
+                lease_owner = NULL, lease_expires_at = NULL
+            FROM unnest(\(ids)::text[], \(states)::text[], \(due)::bigint[], \(attempts)::int[], \(codes)::text[],
+                        \(details)::text[], \(entries)::text[], \(channels)::text[], \(parkKeys)::text[],
+                        \(parkSince)::bigint[])
+                 AS u(id, state, due_at, attempts, code, detail, entry, channel, park_key, park_since)
+            WHERE m.id = u.id AND m.state = 'inflight' AND m.lease_owner = \(owner)
+            RETURNING m.id
+            """)
+        if rows.count < updates.count {
+            logger.warning(
+                "\(updates.count - rows.count) outcomes not recorded: their leases had run out and another host took the messages over")
+        }
+    }
+
+    public func release(ids: [String], dueAt: Int64) throws {
+        _ = try connections.query(
+            """
+            UPDATE message SET state = 'deferred', due_at = \(dueAt), lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ANY(\(ids)::text[]) AND state = 'inflight' AND lease_owner = \(owner)
+            """)
+    }
+
+    public func close() {
+        connections.closeAll()
+    }
+}
