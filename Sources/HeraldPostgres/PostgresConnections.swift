@@ -23,37 +23,28 @@ final class PostgresConnections: Sendable {
         logger = state.logger
     }
 
-    /// Runs `body` on one connection; a connection that broke is dropped, not given back.
-    func with<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        let connection = try take()
+    /// Runs `body` on one connection; a connection that broke is dropped, not given back. Errors come out as
+    /// `PostgresFailure`, in the server's words: postgres-nio's own description hides them.
+    func with<T>(_ body: (PostgresConnection) throws -> T) throws(PostgresFailure) -> T {
+        let connection: PostgresConnection
+        do {
+            connection = try take()
+        } catch {
+            throw PostgresFailure(error)
+        }
         do {
             let result = try body(connection)
             give(connection)
             return result
         } catch {
-            if connection.isClosed { let _: EventLoopFuture<Void> = connection.close() } else { give(connection) }
-            throw error
+            if connection.isClosed { try? connection.close().wait() } else { give(connection) }
+            throw PostgresFailure(error)
         }
     }
 
     /// One statement, all its rows.
-    func query(_ query: PostgresQuery) throws -> PostgresQueryResult {
+    func query(_ query: PostgresQuery) throws(PostgresFailure) -> PostgresQueryResult {
         try with { try $0.query(query, logger: logger).wait() }
-    }
-
-    /// `body`'s statements in one transaction, committed when it returns, rolled back when it throws.
-    func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        try with { connection in
-            _ = try connection.query("BEGIN", logger: logger).wait()
-            do {
-                let result = try body(connection)
-                _ = try connection.query("COMMIT", logger: logger).wait()
-                return result
-            } catch {
-                _ = try? connection.query("ROLLBACK", logger: logger).wait()
-                throw error
-            }
-        }
     }
 
     func closeAll() {
@@ -61,7 +52,7 @@ final class PostgresConnections: Sendable {
             defer { connections.removeAll() }
             return connections
         }
-        for connection in all { let _: EventLoopFuture<Void> = connection.close() }
+        for connection in all { try? connection.close().wait() }
     }
 
     private func take() throws -> PostgresConnection {
@@ -78,6 +69,15 @@ final class PostgresConnections: Sendable {
             idle.append(connection)
             return nil
         }
-        if let extra { let _: EventLoopFuture<Void> = extra.close() }
+        if let extra { try? extra.close().wait() }
+    }
+}
+
+/// A failed statement, with the server's message and SQLSTATE (`deadlock detected (40P01)`).
+struct PostgresFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ error: any Error) {
+        description = (error as? PostgresFailure)?.description ?? "database: " + PostgresErrorText.describe(error)
     }
 }

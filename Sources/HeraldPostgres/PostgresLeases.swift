@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// the one holding the reaper's session advisory lock (which a dead connection releases, so a dead reaper's
 /// successor takes over), it hands leases that ran out back to the queue and prunes finished rows past
 /// `dedup_window`. Every second it also rings `onWork`: messages another host took in, or handed back, are due
-/// here too, and polling is the fallback that never misses one.
+/// here too, and polling is the fallback that never misses one. Its updates skip rows another statement holds
+/// (`SKIP LOCKED`): a row being completed needs no renewal, and waiting for it could deadlock with the completion.
 public final class PostgresLeases: Service, Sendable {
     static let reaperLockKey: Int64 = 0x6865_7261_6C64_7270
 
@@ -63,7 +64,8 @@ public final class PostgresLeases: Service, Sendable {
         _ = try await connection.query(
             """
             UPDATE message SET lease_expires_at = now() + make_interval(secs => \(queue.leaseSeconds))
-            WHERE state = 'inflight' AND lease_owner = \(queue.owner)
+            WHERE id IN (SELECT id FROM message WHERE state = 'inflight' AND lease_owner = \(queue.owner)
+                         FOR UPDATE SKIP LOCKED)
             """, logger: logger)
         _ = try await connection.query(
             """
@@ -87,7 +89,9 @@ public final class PostgresLeases: Service, Sendable {
         for try await _ in try await connection.query(
             """
             UPDATE message SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
-            WHERE state = 'inflight' AND lease_expires_at < now() RETURNING id
+            WHERE id IN (SELECT id FROM message WHERE state = 'inflight' AND lease_expires_at < now()
+                         FOR UPDATE SKIP LOCKED)
+            RETURNING id
             """, logger: logger
         ).decode(String.self) {
             returned += 1

@@ -90,8 +90,19 @@ def test_three_hosts_share_one_queue_and_a_killed_hosts_work_is_taken_over(make_
 
     wait_for(lambda: len(received()) >= total // 3, 120, lambda: f"a third delivered: {len(received())}", interval=1)
     victim = hosts[2]
-    held = int(cluster.psql("SELECT count(*) FROM message WHERE state = 'inflight' AND lease_owner LIKE 'h2#%'",
-                            database="herald"))
+
+    def leased_by_victim():
+        return int(cluster.psql("SELECT count(*) FROM message WHERE state = 'inflight' AND lease_owner LIKE 'h2#%'",
+                                database="herald"))
+    # Killed while it holds work, so the take-over is what the rest of the test sees: frozen first (SIGSTOP), so
+    # what it holds cannot change between the count and the kill.
+    while True:
+        victim.proc.send_signal(signal.SIGSTOP)
+        held = leased_by_victim()
+        if held:
+            break
+        victim.proc.send_signal(signal.SIGCONT)
+        time.sleep(0.05)
     victim.proc.send_signal(signal.SIGKILL)
     victim.proc.wait(10)
     wait_for(lambda: len(set(received())) == total, 300,
@@ -115,8 +126,10 @@ def test_three_hosts_share_one_queue_and_a_killed_hosts_work_is_taken_over(make_
     assert len(duplicates) <= held + 64, (len(duplicates), held)
     print(f"3 hosts, {total} messages, host h2 killed holding {held}: {len(duplicates)} sent twice")
     assert all(h.events("delivered") for h in hosts[:2]), "both surviving hosts delivered"
-    view = hosts[0].cli("queue").stdout
-    assert "the whole cluster" in view and all(f"\nh{n} " in view for n in range(3)), view
+    assert any("back in the queue" in h.stderr() for h in hosts[:2]), "no host returned the killed host's leases"
+    shown = hosts[0].cli("queue")
+    view = shown.stdout
+    assert "the whole cluster" in view and all(f"\nh{n} " in view for n in range(3)), (view, shown.stderr)
     assert f"webhook         delivered  {total}" in view, view
     for host in hosts[:2]:
         assert host.stop() == 0
