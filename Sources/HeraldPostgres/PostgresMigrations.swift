@@ -34,6 +34,11 @@ public enum PostgresMigrations {
             "ALTER TABLE message SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02, fillfactor = 80)",
             "CREATE TABLE herald_host (name text PRIMARY KEY, owner text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now())",
         ]),
+        Version(number: 2, name: "suppression", statements: [
+            "CREATE TABLE suppression (kind text NOT NULL, address text NOT NULL, reason text NOT NULL, source text NOT NULL, created_at bigint NOT NULL, PRIMARY KEY (kind, address, reason))",
+            "CREATE INDEX suppression_address ON suppression (address)",
+            "CREATE INDEX suppression_created ON suppression (created_at)",
+        ]),
     ]
 
     /// Applies what is missing; returns the version numbers applied now.

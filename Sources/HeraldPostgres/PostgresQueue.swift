@@ -80,7 +80,7 @@ public final class PostgresQueue: MessageQueue {
         let rows = try connections.query(
             """
             UPDATE message SET state = 'queued', updated_at = \(now), lease_owner = NULL, lease_expires_at = NULL
-            WHERE state = 'inflight' AND lease_owner LIKE \(hostName + "#%") AND lease_owner <> \(owner)
+            WHERE state = 'inflight' AND split_part(lease_owner, '#', 1) = \(hostName) AND lease_owner <> \(owner)
             RETURNING id
             """)
         return rows.count

@@ -10,3 +10,12 @@ func openQueue(_ config: HeraldConfig) throws -> any MessageQueue {
     logger.logLevel = .warning
     return try PostgresQueue(PostgresState(database, logger: logger))
 }
+
+/// The suppression list a command beside the daemon changes or reads: the `[database]` one when the config has
+/// it, else `policy.sqlite` under `state`.
+func openSuppressions(_ config: HeraldConfig) throws -> any SuppressionList {
+    guard let database = config.database else { return try SuppressionStore(directory: config.state) }
+    var logger = Logger(label: "herald")
+    logger.logLevel = .warning
+    return try PostgresSuppressions(PostgresState(database, logger: logger))
+}

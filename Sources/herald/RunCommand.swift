@@ -53,7 +53,7 @@ extension RunCommand {
             throw PostgresStartError(text: "\(database.database) on \(database.host):\(database.port): \(PostgresErrorText.describe(error))")
         }
         let queue = try PostgresQueue(state)
-        return SharedQueue(queue: queue) { wake in
+        return SharedQueue(queue: queue, suppressions: try PostgresSuppressions(state)) { wake in
             [PostgresLeases(state: state, queue: queue, dedupWindow: config.retention.dedupWindow, onWork: wake)]
         }
     }

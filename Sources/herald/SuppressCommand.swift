@@ -22,7 +22,7 @@ struct SuppressCommand: ParsableCommand {
             guard let why = SuppressionStore.Reason(rawValue: reason) else {
                 throw ValidationError("--reason \(reason): use one of \(SuppressionStore.Reason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let store = try SuppressionStore(directory: try options.load().state)
+            let store = try openSuppressions(try options.load())
             let now = Clock.nowMillis()
             let added = try store.add(addresses.map {
                 SuppressionStore.Entry(kind: kind, address: $0, reason: why, source: "herald suppress add", createdAt: now)
@@ -39,7 +39,7 @@ struct SuppressCommand: ParsableCommand {
 
         func run() throws {
             let config = try options.load()
-            let store = try SuppressionStore(directory: config.state)
+            let store = try openSuppressions(config)
             let log = try DeliveryLog(path: config.log.delivery, logger: Logger(label: "herald.suppress"))
             let mask = RecipientMask(full: config.log.fullRecipients)
             var missing = 0
@@ -70,7 +70,7 @@ struct SuppressCommand: ParsableCommand {
         @Option(help: "At most this many rows.") var limit = 1000
 
         func run() throws {
-            let store = try SuppressionStore(directory: try options.load().state)
+            let store = try openSuppressions(try options.load())
             print(["KIND", "ADDRESS", "REASON", "SINCE", "SOURCE"].joined(separator: "\t"))
             for entry in try store.list(kind: kind, limit: limit) {
                 print([entry.kind, entry.address, entry.reason.rawValue, Timestamp.format(entry.createdAt), entry.source].joined(separator: "\t"))
@@ -111,7 +111,7 @@ struct SuppressCommand: ParsableCommand {
                         "\(file): more than \(config.policy.suppressionImportMax) entries; split it, or raise [policy] suppression_import_max")
                 }
             }
-            let store = try SuppressionStore(directory: config.state)
+            let store = try openSuppressions(config)
             var added = 0
             for start in stride(from: 0, to: entries.count, by: 10_000) {
                 added += try store.add(Array(entries[start..<min(start + 10_000, entries.count)]))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from herald_harness import drop, file_channel, message, wait_for, webhook_channel
+from herald_harness import drop, file_channel, message, smtp_channel, wait_for, webhook_channel
 
 sys.path.insert(0, str(Path(__file__).parent / "peers"))
 from postgres_cluster import PostgresCluster  # noqa: E402
@@ -40,12 +40,13 @@ def test_migrate_applies_once_under_its_lock(make_daemon, cluster, tmp_path):
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: daemon.cli("migrate"), range(3)))
     assert all(r.returncode == 0 for r in results), [(r.stdout, r.stderr) for r in results]
-    assert sum("applied 1" in r.stdout for r in results) == 1, [r.stdout for r in results]
+    assert sum("applied 1, 2" in r.stdout for r in results) == 1, [r.stdout for r in results]
     assert sum("up to date" in r.stdout for r in results) == 2, [r.stdout for r in results]
-    assert cluster.psql("SELECT version, name FROM herald_migration", database="herald") == "1|queue"
-    assert cluster.psql("SELECT count(*) FROM information_schema.tables WHERE table_name IN ('message', 'herald_host')",
-                        database="herald") == "2"
-    assert "up to date (version 1)" in daemon.cli("migrate").stdout
+    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression"
+    assert cluster.psql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('message', 'herald_host', 'suppression')",
+        database="herald") == "3"
+    assert "up to date (version 2)" in daemon.cli("migrate").stdout
 
     password.write_text("not-the-password\n")
     refused = daemon.cli("migrate")
@@ -132,4 +133,32 @@ def test_three_hosts_share_one_queue_and_a_killed_hosts_work_is_taken_over(make_
     assert "the whole cluster" in view and all(f"\nh{n} " in view for n in range(3)), (view, shown.stderr)
     assert f"webhook         delivered  {total}" in view, view
     for host in hosts[:2]:
+        assert host.stop() == 0
+
+
+def test_a_suppression_added_through_one_host_stops_sends_on_another(make_daemon, make_smtp, cluster, tmp_path):
+    """`herald suppress add` through host s0 (the shared list); host s1's next mail to the address ends
+    `suppressed` and never reaches the relay; another address still goes."""
+    password = tmp_path / "db-password"
+    password.write_text(cluster.password + "\n")
+    peer = make_smtp()
+    hosts = [with_database(make_daemon([smtp_channel(peer.url)], root=tmp_path / f"s{n}", recipients="masked"),
+                           cluster, password, f"s{n}") for n in range(2)]
+    for host in hosts:
+        host.start()
+    added = hosts[0].cli("suppress", "add", "--reason", "manual", "Gone@Example.net")
+    assert added.returncode == 0, added
+    listed = hosts[1].cli("suppress", "list").stdout
+    assert "gone@example.net\tmanual" in listed, listed
+
+    def mail(id, to):
+        return message(id, channel="email", to={"email": to}, content={"subject": "Hi", "text": "Hello"})
+    drop(hosts[1].spool, "late", mail("late", "gone@example.net"))
+    drop(hosts[1].spool, "fine", mail("fine", "fine@example.net"))
+    wait_for(lambda: [h for h in hosts if h.events("suppressed", id="late")], 30,
+             lambda: f"late suppressed: {hosts[1].events()}")
+    wait_for(lambda: any(h.events("delivered", id="fine") for h in hosts), 30, "fine delivered")
+    assert [r["rcpt_tos"] for r in peer.received()] == [["fine@example.net"]], "a suppressed address reached the relay"
+    assert cluster.psql("SELECT count(*) FROM suppression", database="herald") == "1"
+    for host in hosts:
         assert host.stop() == 0

@@ -27,7 +27,7 @@ final class Recorder: Sendable {
     private let eventBuffer = Mutex<[LogEvent]>([])
     /// Recipients the lanes found invalid, suppressed once per flush rather than once per batch on the lanes' time.
     private let suppressBuffer = Mutex<[SuppressionStore.Entry]>([])
-    private let suppressions: SuppressionStore?
+    private let suppressions: (any SuppressionList)?
     /// Sends counted for caps, written when `SendHistory` says they are due.
     private let history: SendHistory?
     private let doorbell = Doorbell()
@@ -38,7 +38,7 @@ final class Recorder: Sendable {
 
     init(
         store: any MessageQueue, log: DeliveryLog, failedDirectory: String, logger: Logger,
-        suppressions: SuppressionStore? = nil, history: SendHistory? = nil, time: TimeSource = .system,
+        suppressions: (any SuppressionList)? = nil, history: SendHistory? = nil, time: TimeSource = .system,
         afterFlush: @escaping @Sendable () -> Void
     ) {
         self.time = time

@@ -28,7 +28,7 @@ public final class OptOutSweep: Service, Sendable {
     static let cursorName = "opt-out-sweep"
     static let page = 1000
 
-    private let suppressions: SuppressionStore
+    private let suppressions: any SuppressionList
     private let ledger: MembershipLedger
     private let channels: [Channel]
     private let store: any MessageQueue
@@ -40,7 +40,7 @@ public final class OptOutSweep: Service, Sendable {
     private let onQueued: @Sendable () -> Void
 
     public init(
-        suppressions: SuppressionStore, ledger: MembershipLedger, channels: [Channel], store: any MessageQueue,
+        suppressions: any SuppressionList, ledger: MembershipLedger, channels: [Channel], store: any MessageQueue,
         decoder: MessageDecoder, log: DeliveryLog, mask: RecipientMask, logger: Logger,
         interval: Duration = .seconds(1), onQueued: @escaping @Sendable () -> Void = {}
     ) {

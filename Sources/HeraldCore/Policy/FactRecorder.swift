@@ -9,7 +9,7 @@ import Logging
 /// wakes their parked messages (`wake`); a reply becomes a `reply` event: masked, with the text's length in the
 /// log and the text itself for status callbacks only.
 struct FactRecorder: Sendable {
-    var store: SuppressionStore
+    var store: any SuppressionList
     var memberships: MembershipLedger?
     var log: DeliveryLog
     var mask: RecipientMask

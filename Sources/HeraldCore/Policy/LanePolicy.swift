@@ -10,7 +10,7 @@ struct LanePolicy: Sendable {
     /// Transient attempts on this channel before a message moves on; nil: transient failures never move it.
     var fallbackAfter: Int?
 
-    var store: SuppressionStore { gate.store }
+    var store: any SuppressionList { gate.store }
 
     /// Where the message goes after this channel, if anywhere.
     func next(for message: Message, row: QueueRow) -> String? {

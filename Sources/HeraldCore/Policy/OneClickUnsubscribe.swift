@@ -11,9 +11,9 @@ public struct OneClickUnsubscribe: Sendable {
     }
 
     private let secrets: [[UInt8]]
-    private let store: SuppressionStore
+    private let store: any SuppressionList
 
-    public init(secrets: [[UInt8]], store: SuppressionStore) {
+    public init(secrets: [[UInt8]], store: any SuppressionList) {
         self.secrets = secrets
         self.store = store
     }

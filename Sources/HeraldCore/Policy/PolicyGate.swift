@@ -24,7 +24,7 @@ struct PolicyGate: Sendable {
         case capped(rule: String, freeAt: Int64)
     }
 
-    var store: SuppressionStore
+    var store: any SuppressionList
     /// The plugin's declarations: the kind of address this channel sends to, and which address that is.
     var contract: ChannelContract
     var channel: String

@@ -197,7 +197,7 @@ public final class SuppressionStore: Sendable {
         }
     }
 
-    public func list(kind: String? = nil, limit: Int = 1000) throws -> [Entry] {
+    public func list(kind: String?, limit: Int) throws -> [Entry] {
         try pool.read { db in
             let rows = try Row.fetchAll(
                 db,
@@ -209,14 +209,9 @@ public final class SuppressionStore: Sendable {
         }
     }
 
-    /// The entries among `keys` (kind, address), keyed by `lookupKey`: one statement per batch and kind, not one
-    /// per message.
-    public func lookup(_ keys: [(kind: String, address: String)]) throws -> [String: Entry] {
-        try lookup(normalized: keys.map { (kind: $0.kind, address: Self.normalize(kind: $0.kind, $0.address)) })
-    }
-
-    /// `lookup` for addresses the caller has already normalized.
-    func lookup(normalized keys: [(kind: String, address: String)]) throws -> [String: Entry] {
+    /// The entries among `keys` (kind, normalized address), keyed by `lookupKey`: one statement per batch and
+    /// kind, not one per message.
+    public func lookup(normalized keys: [(kind: String, address: String)]) throws -> [String: Entry] {
         guard !keys.isEmpty else { return [:] }
         let byKind = Dictionary(grouping: keys, by: \.kind).mapValues { $0.map(\.address) }
         return try pool.read { db in
@@ -247,7 +242,7 @@ public final class SuppressionStore: Sendable {
         lookupKey(kind: kind, normalized: normalize(kind: kind, address))
     }
 
-    static func lookupKey(kind: String, normalized address: String) -> String {
+    public static func lookupKey(kind: String, normalized address: String) -> String {
         kind + "\u{0}" + address
     }
 

@@ -22,7 +22,7 @@ public enum HeraldService {
     /// What the executable's add-on services (the HTTP endpoint) are built from.
     public struct Runtime: Sendable {
         public var config: HeraldConfig
-        public var suppressions: SuppressionStore
+        public var suppressions: any SuppressionList
         public var ledger: EventLedger
         public var isReady: @Sendable () -> Bool
         /// An add-on's HTTP listener is up: READY=1 waits for it when `[http]` is on, so nothing that starts
@@ -79,7 +79,7 @@ public enum HeraldService {
         }
         if shared != nil {
             logger.warning(
-                "[database]: the queue is shared; the suppression list, frequency caps, rate budgets and stats are still this host's own (SQLite under state)")
+                "[database]: the queue and the suppression list are shared; frequency caps, rate budgets and stats are still this host's own (SQLite under state)")
         }
         do {
             store = try shared?.queue ?? QueueStore(directory: config.state)
@@ -90,14 +90,16 @@ public enum HeraldService {
         let recovered = try store.recoverInFlight(now: Clock.nowMillis())
         if recovered > 0 { logger.notice("recovered \(recovered) in-flight messages from an unclean stop") }
 
-        let suppressions: SuppressionStore
+        let localPolicy: SuppressionStore
         do {
-            suppressions = try SuppressionStore(directory: config.state)
+            localPolicy = try SuppressionStore(directory: config.state)
         } catch {
             throw StartError.setup("cannot open the policy store in \(config.state): \(error)")
         }
+        // The shared list when there is one; the send history for caps stays this host's (policy.sqlite).
+        let suppressions: any SuppressionList = shared?.suppressions ?? localPolicy
         let contracts = Dictionary(channels.map { ($0.name, $0.contract) }, uniquingKeysWith: { first, _ in first })
-        let policies = lanePolicies(config, store: suppressions, contracts: contracts)
+        let policies = lanePolicies(config, history: localPolicy, suppressions: suppressions, contracts: contracts)
         let decoder = MessageDecoder(contracts: contracts)
         let templates = TemplateStore(directory: config.templates)
         let mask = RecipientMask(full: config.log.fullRecipients)
@@ -214,7 +216,8 @@ public enum HeraldService {
     /// One lane policy per channel: suppression always; quiet hours and caps as `[policy]` says; the channel's
     /// default fallback route.
     static func lanePolicies(
-        _ config: HeraldConfig, store: SuppressionStore, contracts: [String: ChannelContract]
+        _ config: HeraldConfig, history store: SuppressionStore, suppressions: any SuppressionList,
+        contracts: [String: ChannelContract]
     ) -> [String: LanePolicy] {
         let policy = config.policy
         var quiet: (@Sendable (Int64, String?) -> Int64?)?
@@ -237,7 +240,7 @@ public enum HeraldService {
         for channel in config.channels {
             let contract = contracts[channel.name] ?? ChannelContract(addressKind: channel.plugin)
             let gate = PolicyGate(
-                store: store, contract: contract, channel: channel.name,
+                store: suppressions, contract: contract, channel: channel.name,
                 quietHours: quiet, frequencyCap: capCheck, history: history, deferOnCap: policy.onCap == .defer)
             result[channel.name] = LanePolicy(gate: gate, fallbackDefault: channel.fallback, fallbackAfter: channel.fallbackAfter)
         }
