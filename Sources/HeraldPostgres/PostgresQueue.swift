@@ -27,7 +27,7 @@ public final class PostgresQueue: MessageQueue {
         lease = state.settings.lease
         logger = state.logger
         connections = try PostgresConnections(state)
-        location = "postgres://\(state.settings.user)@\(state.settings.host):\(state.settings.port)/\(state.settings.database)"
+        location = state.location
     }
 
     var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18 }

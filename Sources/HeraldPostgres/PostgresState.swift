@@ -14,6 +14,11 @@ public struct PostgresState: Sendable {
         self.logger = logger
     }
 
+    /// The database as logs and commands name it, without the password.
+    public var location: String {
+        "postgres://\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)"
+    }
+
     /// One connection of its own, outside the pool, for a command that is not the daemon (`herald migrate`): it
     /// fails at once with the server's reason (a refused login), where the pool would keep trying.
     public func connect() async throws -> PostgresConnection {

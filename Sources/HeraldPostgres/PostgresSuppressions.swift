@@ -11,7 +11,7 @@ public final class PostgresSuppressions: SuppressionList {
 
     public init(_ state: PostgresState) throws {
         connections = try PostgresConnections(state)
-        location = "postgres://\(state.settings.user)@\(state.settings.host):\(state.settings.port)/\(state.settings.database)"
+        location = state.location
     }
 
     deinit {

@@ -6,16 +6,19 @@ import Logging
 /// `state`.
 func openQueue(_ config: HeraldConfig) throws -> any MessageQueue {
     guard let database = config.database else { return try QueueStore(directory: config.state) }
-    var logger = Logger(label: "herald")
-    logger.logLevel = .warning
-    return try PostgresQueue(PostgresState(database, logger: logger))
+    return try PostgresQueue(commandState(database))
 }
 
 /// The suppression list a command beside the daemon changes or reads: the `[database]` one when the config has
 /// it, else `policy.sqlite` under `state`.
 func openSuppressions(_ config: HeraldConfig) throws -> any SuppressionList {
     guard let database = config.database else { return try SuppressionStore(directory: config.state) }
+    return try PostgresSuppressions(commandState(database))
+}
+
+/// A command's connection settings: only warnings reach its terminal.
+private func commandState(_ database: HeraldConfig.Database) -> PostgresState {
     var logger = Logger(label: "herald")
     logger.logLevel = .warning
-    return try PostgresSuppressions(PostgresState(database, logger: logger))
+    return PostgresState(database, logger: logger)
 }
