@@ -25,6 +25,9 @@ Everything runs in one temp dir (removed at the end, even on error or Ctrl-C), w
            idle stream, then one message to each, acked by the client: msgs/s, CPU per message.
   ledger   100 batches of 1,000 delivery events recorded by the event ledger (herald-ledger-bench), with
            callbacks off, on for all events and for three of five kinds: events/s and CPU per event.
+  cluster  C messages (default 30,000) to the same nginx through three daemons with their own spools sharing one
+           queue in a private PostgreSQL cluster started here, then through one daemon on SQLite, in the same run:
+           aggregate msgs/s (first rename -> last delivered), herald and PostgreSQL CPU per message, peak RSS.
   retention (only with --only retention: it takes about 17 minutes)
            R messages (default 1,000,000, fed at --retention-rate 1,000/s) delivered to nginx with
            dedup_window = "30s": queue.sqlite (+ -wal)
@@ -47,6 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib.cleanup import Cleanup, Stopped, on_signal
 from benchlib.herald import snapshot_binary
 from benchlib.measure import load_average
+from benchlib.phase_cluster import phase_cluster
 from benchlib.phase_peers import phase_peers
 from benchlib.phase_policy import phase_policy
 from benchlib.phase_audience import phase_audience
@@ -71,7 +75,8 @@ def parse_args():
     parser.add_argument("--retention", type=int, default=1_000_000, help="retention phase size (default 1,000,000)")
     parser.add_argument("--retention-rate", type=int, default=1_000, help="retention phase feed, msgs/s (default 1,000)")
     parser.add_argument("--batch", type=int, default=100_000, help="files per rename batch in the queue phase")
-    parser.add_argument("--only", choices=["webhook", "smtp", "push", "audience", "livechat", "policy", "queue", "ledger", "retention"], help="run one phase (plus the peers)")
+    parser.add_argument("--cluster", type=int, default=30_000, help="cluster phase size, over 3 hosts on PostgreSQL and 1 on SQLite (default 30,000)")
+    parser.add_argument("--only", choices=["webhook", "smtp", "push", "audience", "livechat", "policy", "queue", "ledger", "retention", "cluster"], help="run one phase (plus the peers)")
     parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU measurement (default 10)")
     parser.add_argument("--timeout", type=float, help="override every per-wait timeout, in seconds")
     parser.add_argument("--perf", metavar="FILE", help="perf record the daemon during the end-to-end webhook run (FILE), the backlog drain (FILE.backlog), the smtp run (FILE.smtp) and "
@@ -98,7 +103,8 @@ def main():
     try:
         phase_peers(workdir, args, results, cleanup)
         for name, phase in (("webhook", phase_webhook), ("smtp", phase_smtp), ("push", phase_push),
-                            ("audience", phase_audience), ("livechat", phase_livechat), ("policy", phase_policy), ("queue", phase_queue), ("ledger", phase_ledger), ("retention", phase_retention)):
+                            ("audience", phase_audience), ("livechat", phase_livechat), ("policy", phase_policy), ("queue", phase_queue), ("ledger", phase_ledger), ("retention", phase_retention),
+                            ("cluster", phase_cluster)):
             # The retention phase paces a million messages over ~17 minutes: asked for by name only.
             if args.only == name or (args.only is None and name != "retention"):
                 try:

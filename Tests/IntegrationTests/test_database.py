@@ -97,12 +97,14 @@ def test_three_hosts_share_one_queue_and_a_killed_hosts_work_is_taken_over(make_
                                 database="herald"))
     # Killed while it holds work, so the take-over is what the rest of the test sees: frozen first (SIGSTOP), so
     # what it holds cannot change between the count and the kill.
+    deadline = time.monotonic() + 60
     while True:
         victim.proc.send_signal(signal.SIGSTOP)
         held = leased_by_victim()
         if held:
             break
         victim.proc.send_signal(signal.SIGCONT)
+        assert time.monotonic() < deadline, "the victim held no leases for a minute while two thirds were left"
         time.sleep(0.05)
     victim.proc.send_signal(signal.SIGKILL)
     victim.proc.wait(10)
