@@ -70,6 +70,13 @@ def start_nginx(workdir, cleanup):
     return proc, port
 
 
+def nginx_port(workdir, results, cleanup):
+    """The port of the run's one nginx, started by the first phase that needs it (kept in `results["nginx"]`)."""
+    if "nginx" not in results:
+        results["nginx"] = start_nginx(workdir, cleanup)
+    return results["nginx"][1]
+
+
 def run_wrk(workdir, port):
     """wrk -t1 -c32 -d5s with a 600-byte POST body; requests/s, or None without wrk."""
     wrk = shutil.which("wrk")

@@ -10,7 +10,7 @@ from benchlib.config import webhook_channel, write_config
 from benchlib.delivery_log import LogCounter
 from benchlib.herald import Herald
 from benchlib.measure import cpu_seconds, proc_status
-from benchlib.peers import start_nginx
+from benchlib.peers import nginx_port
 from benchlib.report import fmt_rate, log
 from benchlib.spool import rename_messages, write_messages
 
@@ -89,9 +89,7 @@ def run_hosts(workdir, args, cleanup, port, hosts, database, prefix, measure=lam
 def phase_cluster(workdir, args, results, cleanup):
     n = args.cluster
     log(f"\n== cluster: {n:,} messages -> nginx, {HOSTS} daemons on one PostgreSQL vs one on SQLite ==")
-    if "nginx" not in results:
-        results["nginx"] = start_nginx(workdir, cleanup)
-    _, port = results["nginx"]
+    port = nginx_port(workdir, results, cleanup)
     cluster = PostgresCluster()
     try:
         password = os.path.join(workdir, "db-password")

@@ -1,7 +1,7 @@
 """The peers phase: the ceilings Herald's figures are read against, measured on this machine now. It also
 starts the nginx that the webhook and policy phases reuse."""
 
-from benchlib.peers import filesystem_rate, run_wrk, start_nginx
+from benchlib.peers import filesystem_rate, nginx_port, run_wrk
 from benchlib.report import fmt_rate, log
 
 
@@ -12,8 +12,7 @@ def phase_peers(workdir, args, results, cleanup):
     results["fs_rate"] = rate
     log(f"  filesystem rename+read+unlink (Python, {count:,} files): {fmt_rate(rate)} files/s")
     if args.only in (None, "webhook"):
-        nginx, port = start_nginx(workdir, cleanup)
-        results["nginx"] = (nginx, port)
+        port = nginx_port(workdir, results, cleanup)
         wrk = run_wrk(workdir, port)
         results["wrk"] = wrk
         if wrk is None:

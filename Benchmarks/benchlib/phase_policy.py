@@ -3,7 +3,7 @@
 import time
 
 from benchlib.backlog import drain_rate
-from benchlib.peers import start_nginx
+from benchlib.peers import nginx_port
 from benchlib.report import fmt_rate, log
 
 
@@ -24,9 +24,7 @@ def phase_policy(workdir, args, results, cleanup):
     100,000 suppressed addresses (and once more with each recipient mailed ten times), alternated three times so
     drift on the machine hits all alike; the median of each (single runs here vary by ±15%)."""
     log(f"\n== policy: {args.messages:,} messages, backlog drain, without and with the policy ==")
-    if "nginx" not in results:
-        results["nginx"] = start_nginx(workdir, cleanup)
-    _, port = results["nginx"]
+    port = nginx_port(workdir, results, cleanup)
     runs = {name: [] for name, _, _ in VARIANTS}
     cpu = {name: [] for name, _, _ in VARIANTS}
     for round_ in range(3):

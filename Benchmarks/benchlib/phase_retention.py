@@ -11,7 +11,7 @@ import time
 from benchlib.config import webhook_channel, write_config
 from benchlib.delivery_log import LogCounter
 from benchlib.herald import Herald
-from benchlib.peers import start_nginx
+from benchlib.peers import nginx_port
 from benchlib.report import log
 from benchlib.spool import rename_messages, write_messages
 
@@ -48,9 +48,7 @@ def phase_retention(workdir, args, results, cleanup):
     n, rate = args.retention, args.retention_rate
     log(f"\n== retention: {n:,} messages delivered with dedup_window = \"{WINDOW_SECONDS}s\", queue.sqlite every "
         f"{READING_EVERY:,}, fed at {rate:,} msgs/s ==")
-    if "nginx" not in results:
-        results["nginx"] = start_nginx(workdir, cleanup)
-    _, port = results["nginx"]
+    port = nginx_port(workdir, results, cleanup)
     directory = os.path.join(workdir, "retention")
     config = write_config(directory, [webhook_channel(port)], extra="")
     with open(config) as f:

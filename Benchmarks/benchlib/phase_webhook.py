@@ -9,7 +9,7 @@ from benchlib.delivery_log import LogCounter
 from benchlib.finish import finish_delivery
 from benchlib.herald import Herald
 from benchlib.measure import cpu_seconds, proc_status
-from benchlib.peers import start_nginx
+from benchlib.peers import nginx_port
 from benchlib.profiler import start_profiler, stop_profiler
 from benchlib.report import fmt_rate, log, report_wait, stopped_line
 from benchlib.spool import rename_messages, write_messages
@@ -18,9 +18,7 @@ from benchlib.spool import rename_messages, write_messages
 def phase_webhook(workdir, args, results, cleanup):
     n = args.messages
     log(f"\n== webhook: {n:,} messages -> nginx (return 204), concurrency 64 ==")
-    if "nginx" not in results:
-        results["nginx"] = start_nginx(workdir, cleanup)
-    _, port = results["nginx"]
+    port = nginx_port(workdir, results, cleanup)
     webhook_end_to_end(workdir, args, results, cleanup, port)
     webhook_backlog(workdir, args, results, cleanup, port)
 

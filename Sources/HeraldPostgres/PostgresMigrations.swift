@@ -41,9 +41,24 @@ public enum PostgresMigrations {
         ]),
     ]
 
-    /// Applies what is missing; returns the version numbers applied now.
+    /// Applies what is missing on a connection of its own, closed after; returns the version numbers applied now.
+    /// What `herald migrate` and the daemon's start both run.
     @discardableResult
-    public static func apply(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+    public static func apply(_ state: PostgresState) async throws -> [Int] {
+        let connection = try await state.connect()
+        do {
+            let applied = try await apply(connection, logger: state.logger)
+            try? await connection.close()
+            return applied
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Applies what is missing on `connection`; returns the version numbers applied now.
+    @discardableResult
+    static func apply(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
         _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
         do {
             let applied = try await applyLocked(connection, logger: logger)

@@ -167,10 +167,6 @@ public final class PostgresQueue: MessageQueue {
             """)
     }
 
-    public func close() {
-        connections.closeAll()
-    }
-
     /// A command beside the daemon drops its queue when it ends: connections are closed, not just forgotten.
     deinit {
         connections.closeAll()

@@ -4,7 +4,7 @@ import NIOSSL
 import PostgresNIO
 
 /// How Herald reaches the `[database]` PostgreSQL (postgres-nio): the connection settings and TLS from the
-/// config. Not the stores themselves, which take a connection (and, with the shared queue, a pooled client).
+/// config. Not the stores themselves, which keep their connections (`PostgresConnections`).
 public struct PostgresState: Sendable {
     public let settings: HeraldConfig.Database
     let logger: Logger
@@ -19,8 +19,8 @@ public struct PostgresState: Sendable {
         "postgres://\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)"
     }
 
-    /// One connection of its own, outside the pool, for a command that is not the daemon (`herald migrate`): it
-    /// fails at once with the server's reason (a refused login), where the pool would keep trying.
+    /// One connection of its own, outside any pool, for the migrations and the lease upkeep: it fails at once with
+    /// the server's reason (a refused login).
     public func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(configuration: try connectionConfiguration(), id: 1, logger: logger)
     }

@@ -14,6 +14,13 @@ public final class PostgresSuppressions: SuppressionList {
         location = state.location
     }
 
+    /// On the queue's connections: a call takes any idle one (or opens one), so one idle pool serves both stores
+    /// instead of each keeping its own.
+    public init(sharingConnectionsOf queue: PostgresQueue) {
+        connections = queue.connections
+        location = queue.location
+    }
+
     deinit {
         connections.closeAll()
     }

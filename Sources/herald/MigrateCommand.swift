@@ -1,7 +1,6 @@
 import ArgumentParser
 import HeraldCore
 import HeraldPostgres
-import Logging
 
 /// `herald migrate`: brings the `[database]` schema up to this build's version, under an advisory lock so hosts
 /// starting together take turns. The daemon runs the same at start; this is for doing it before a roll-out.
@@ -17,20 +16,8 @@ struct MigrateCommand: AsyncParsableCommand {
             printError("\(config.file) has no [database]: the state is SQLite under \(config.state), which migrates itself")
             throw ExitCodes.config
         }
-        var quiet = Logger(label: "herald")
-        quiet.logLevel = .warning
-        let logger = quiet
-        let state = PostgresState(database, logger: logger)
         do {
-            let connection = try await state.connect()
-            let applied: [Int]
-            do {
-                applied = try await PostgresMigrations.apply(connection, logger: logger)
-            } catch {
-                try? await connection.close()
-                throw error
-            }
-            try? await connection.close()
+            let applied = try await PostgresMigrations.apply(commandState(database))
             print(applied.isEmpty
                 ? "database \(database.database) on \(database.host): up to date (version \(PostgresMigrations.latest))"
                 : "database \(database.database) on \(database.host): applied \(applied.map(String.init).joined(separator: ", "))")

@@ -19,7 +19,6 @@ struct QueueCommand: ParsableCommand {
             for host in try shared.hosts() {
                 print(pad(host.name, 16) + pad(String(host.inFlight), 11) + "\(host.secondsAgo)s ago")
             }
-            shared.close()
         }
         let files = SpoolFile.list(directory: SpoolLayout(root: config.spool).incoming).count
         print("incoming files not yet read: \(files)")

@@ -17,7 +17,7 @@ func openSuppressions(_ config: HeraldConfig) throws -> any SuppressionList {
 }
 
 /// A command's connection settings: only warnings reach its terminal.
-private func commandState(_ database: HeraldConfig.Database) -> PostgresState {
+func commandState(_ database: HeraldConfig.Database) -> PostgresState {
     var logger = Logger(label: "herald")
     logger.logLevel = .warning
     return PostgresState(database, logger: logger)

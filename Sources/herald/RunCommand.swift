@@ -41,19 +41,12 @@ extension RunCommand {
         guard let database = config.database else { return nil }
         let state = PostgresState(database, logger: logger)
         do {
-            let connection = try await state.connect()
-            do {
-                try await PostgresMigrations.apply(connection, logger: logger)
-            } catch {
-                try? await connection.close()
-                throw error
-            }
-            try? await connection.close()
+            try await PostgresMigrations.apply(state)
         } catch {
             throw PostgresStartError(text: "\(database.database) on \(database.host):\(database.port): \(PostgresErrorText.describe(error))")
         }
         let queue = try PostgresQueue(state)
-        return SharedQueue(queue: queue, suppressions: try PostgresSuppressions(state)) { wake in
+        return SharedQueue(queue: queue, suppressions: PostgresSuppressions(sharingConnectionsOf: queue)) { wake in
             [PostgresLeases(state: state, queue: queue, dedupWindow: config.retention.dedupWindow, onWork: wake)]
         }
     }

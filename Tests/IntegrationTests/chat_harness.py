@@ -5,10 +5,15 @@ import hashlib
 import hmac
 import json
 import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
+
+from herald_harness import _read_port, _stop, read_json_lines, write_json_atomically
 
 CHAT_SECRET = "chat-visitor-secret-0123456789"
 
@@ -119,12 +124,6 @@ class ChatProviders:
     TOKEN = "chat-provider-token"
 
     def __init__(self, root):
-        import subprocess
-        import sys
-        from pathlib import Path
-
-        from herald_harness import _read_port
-
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.log_path = self.root / "requests.jsonl"
@@ -139,19 +138,12 @@ class ChatProviders:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def set_rules(self, rules):
-        import os
-        tmp = self.rules_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(rules))
-        os.rename(tmp, self.rules_path)
+        write_json_atomically(self.rules_path, rules)
 
     def requests(self, provider=None):
-        if not self.log_path.exists():
-            return []
-        lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.strip()]
-        return [r for r in lines if provider is None or r["provider"] == provider]
+        return [r for r in read_json_lines(self.log_path) if provider is None or r["provider"] == provider]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        _stop(self.proc)
+        self.proc.stdout.close()
         self._stderr.close()

@@ -90,6 +90,14 @@ def read_json_lines(path):
     return out
 
 
+def write_json_atomically(path, value):
+    """Writes `value` as JSON to `path` by way of a temporary file and rename(2), so a peer re-reading it never
+    sees half a file."""
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text(json.dumps(value))
+    os.rename(tmp, path)
+
+
 def toml_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -291,9 +299,7 @@ class Receiver:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
 
     def set_plan(self, plan):
-        tmp = self.plan_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(plan))
-        os.rename(tmp, self.plan_path)
+        write_json_atomically(self.plan_path, plan)
 
     def requests(self, id=None):
         return [r for r in read_json_lines(self.log_path) if id is None or r["id"] == id]

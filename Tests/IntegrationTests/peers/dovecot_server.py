@@ -39,6 +39,7 @@ userdb {{
   args = uid={uid} gid={gid} home={root}/home/%u
 }}
 service imap-login {{
+  chroot =
   inet_listener imap {{
     port = 0
   }}
@@ -48,6 +49,7 @@ service imap-login {{
   }}
 }}
 service pop3-login {{
+  chroot =
   inet_listener pop3 {{
     port = 0
   }}
@@ -57,12 +59,6 @@ service pop3-login {{
   }}
 }}
 service anvil {{
-  chroot =
-}}
-service imap-login {{
-  chroot =
-}}
-service pop3-login {{
   chroot =
 }}
 """
