@@ -12,7 +12,7 @@ import Synchronization
 final class PostgresConnections: Sendable {
     private let configuration: PostgresConnection.Configuration
     private let group: any EventLoopGroup
-    private let logger: Logger
+    let logger: Logger
     private let idle = Mutex<[PostgresConnection]>([])
     private let nextID = Atomic<Int>(1)
     static let keepIdle = 8

@@ -19,10 +19,15 @@ public final class PostgresLeases: Service, Sendable {
     private let dedupWindow: Duration
     private let onWork: @Sendable () -> Void
     private let logger: Logger
+    private let caps: PostgresCaps?
 
-    public init(state: PostgresState, queue: PostgresQueue, dedupWindow: Duration, onWork: @escaping @Sendable () -> Void) {
+    public init(
+        state: PostgresState, queue: PostgresQueue, caps: PostgresCaps? = nil, dedupWindow: Duration,
+        onWork: @escaping @Sendable () -> Void
+    ) {
         self.state = state
         self.queue = queue
+        self.caps = caps
         self.dedupWindow = dedupWindow
         self.onWork = onWork
         logger = state.logger
@@ -105,5 +110,6 @@ public final class PostgresLeases: Service, Sendable {
                 SELECT ctid FROM message WHERE state IN ('delivered', 'expired', 'failed', 'suppressed', 'capped', 'cancelled')
                 AND updated_at < \(before) LIMIT 10000)
             """, logger: logger)
+        try await caps?.prune(connection, now: HeraldPluginAPI.Clock.nowMillis())
     }
 }

@@ -39,6 +39,18 @@ public enum PostgresMigrations {
             "CREATE INDEX suppression_address ON suppression (address)",
             "CREATE INDEX suppression_created ON suppression (created_at)",
         ]),
+        Version(number: 3, name: "caps", statements: [
+            "CREATE TYPE herald_cap_send AS (id text, channel text, at bigint, held boolean)",
+            "CREATE TABLE cap_history (identity text PRIMARY KEY, sends herald_cap_send[] NOT NULL, last_at bigint NOT NULL)",
+            "CREATE INDEX cap_history_last ON cap_history (last_at)",
+            // Every check rewrites its row: room on the page for the new version keeps updates HOT.
+            "ALTER TABLE cap_history SET (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.05)",
+        ]),
+        Version(number: 4, name: "rate budgets", statements: [
+            "CREATE TABLE rate_budget (key text PRIMARY KEY, tat double precision NOT NULL)",
+            // A few rows updated many times a second: keep them on their page and vacuum them often.
+            "ALTER TABLE rate_budget SET (fillfactor = 50, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0)",
+        ]),
     ]
 
     /// Applies what is missing on a connection of its own, closed after; returns the version numbers applied now.

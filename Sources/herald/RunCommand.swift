@@ -46,8 +46,12 @@ extension RunCommand {
             throw PostgresStartError(text: "\(database.database) on \(database.host):\(database.port): \(PostgresErrorText.describe(error))")
         }
         let queue = try PostgresQueue(state)
-        return SharedQueue(queue: queue, suppressions: PostgresSuppressions(sharingConnectionsOf: queue)) { wake in
-            [PostgresLeases(state: state, queue: queue, dedupWindow: config.retention.dedupWindow, onWork: wake)]
+        let caps = config.policy.frequencyCap
+        let shared = caps.isEmpty ? nil : PostgresCaps(sharingConnectionsOf: queue, caps: caps)
+        return SharedQueue(queue: queue, suppressions: PostgresSuppressions(sharingConnectionsOf: queue), caps: shared,
+            budgets: PostgresBudgets(sharingConnectionsOf: queue)
+        ) { wake in
+            [PostgresLeases(state: state, queue: queue, caps: shared, dedupWindow: config.retention.dedupWindow, onWork: wake)]
         }
     }
 }

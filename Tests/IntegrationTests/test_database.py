@@ -3,31 +3,12 @@ applies the schema once, says "up to date" after, serializes hosts migrating tog
 reports a refused login without the password. Three daemons with their own spools share one queue: every message
 is delivered exactly once, except the ones in flight on a host killed with SIGKILL, which another host delivers
 after their leases run out."""
-import json
-import os
 import signal
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import pytest
-
+from database_harness import cluster, database_table, with_database  # noqa: F401 (a fixture)
 from herald_harness import drop, file_channel, message, smtp_channel, wait_for, webhook_channel
-
-sys.path.insert(0, str(Path(__file__).parent / "peers"))
-from postgres_cluster import PostgresCluster  # noqa: E402
-
-
-@pytest.fixture
-def cluster():
-    started = PostgresCluster()
-    yield started
-    started.stop()
-
-
-def database_table(cluster, password_file):
-    return {"url": cluster.url, "password_file": str(password_file), "tls": "disable"}
 
 
 def test_migrate_applies_once_under_its_lock(make_daemon, cluster, tmp_path):
@@ -40,13 +21,13 @@ def test_migrate_applies_once_under_its_lock(make_daemon, cluster, tmp_path):
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: daemon.cli("migrate"), range(3)))
     assert all(r.returncode == 0 for r in results), [(r.stdout, r.stderr) for r in results]
-    assert sum("applied 1, 2" in r.stdout for r in results) == 1, [r.stdout for r in results]
+    assert sum("applied 1, 2, 3, 4" in r.stdout for r in results) == 1, [r.stdout for r in results]
     assert sum("up to date" in r.stdout for r in results) == 2, [r.stdout for r in results]
-    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression"
+    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets"
     assert cluster.psql(
         "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('message', 'herald_host', 'suppression')",
         database="herald") == "3"
-    assert "up to date (version 2)" in daemon.cli("migrate").stdout
+    assert "up to date (version 4)" in daemon.cli("migrate").stdout
 
     password.write_text("not-the-password\n")
     refused = daemon.cli("migrate")
@@ -58,12 +39,6 @@ def test_migrate_without_a_database_says_so(make_daemon, tmp_path):
     daemon = make_daemon([file_channel(tmp_path / "out")])
     result = daemon.cli("migrate")
     assert result.returncode == 78 and "has no [database]" in result.stderr, result
-
-
-def with_database(daemon, cluster, password, host_name, lease="5s"):
-    table = database_table(cluster, password) | {"host_name": host_name, "lease": lease}
-    daemon.config.write_text(daemon.config.read_text() + "[database]\n" + "".join(f'{k} = "{v}"\n' for k, v in table.items()))
-    return daemon
 
 
 def delivered_ids(daemon):

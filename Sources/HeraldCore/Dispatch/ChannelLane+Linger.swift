@@ -7,7 +7,7 @@ import HeraldPluginAPI
 extension ChannelLane {
     func runLingering(stopping: StopFlag, drain: Duration, linger: Duration) async {
         var buffer = LingerBuffer<Prepared>(batch: channel.batch, linger: linger.milliseconds)
-        var bucket = channel.rate.map { TokenBucket(rate: $0) }
+        var bucket = channel.rate.map { ChannelRate(rate: $0, channel: channel.name, budgets: shared.budgets) }
         let key = channel.contract.batchKey
         let cancel = channel.contract.batchCancel
         // A batch per call slot and one more waiting, so a freed slot finds a full batch; no more: a waiting
@@ -27,11 +27,7 @@ extension ChannelLane {
                 var now = shared.time.now()
                 let free = concurrencyLimit - callsInFlight.load(ordering: .relaxed)
                 for batch in buffer.take(now: now, limit: max(0, free), lingered: lingeredMayGo(buffer.count)) {
-                    if var limiter = bucket {
-                        let wait = limiter.take(batch.count)
-                        bucket = limiter
-                        if wait > .zero { try? await Task.sleep(for: wait) }
-                    }
+                    await bucket?.spend(batch.count, logger: shared.logger)
                     callsInFlight.add(1, ordering: .relaxed)
                     group.addTask {
                         await self.send(screened: batch, results: [])

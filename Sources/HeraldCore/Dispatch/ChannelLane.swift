@@ -19,6 +19,8 @@ final class ChannelLane: Sendable {
         var time: TimeSource = .system
         /// Who is in which list already, for a remove that meets a waiting add (`ChannelLane+Linger`).
         var memberships: MembershipLedger?
+        /// The cluster's rate budgets (`[database]`); nil: the rates are this host's.
+        var budgets: (any RateBudgets)?
     }
 
     let channel: ChannelRuntime
@@ -51,7 +53,9 @@ final class ChannelLane: Sendable {
         report = OutcomeReport(
             channel: channel.name, plugin: channel.pluginName, mask: mask, parkKey: { address($0.to, $0.endpoint) })
         peerText = PeerText(full: mask.full)
-        domains = DomainLimiter(rates: channel.domainRates, fallback: channel.defaultDomainRate)
+        domains = DomainLimiter(
+            rates: channel.domainRates, fallback: channel.defaultDomainRate,
+            shared: shared.budgets.map { ($0, channel.name) })
         health = Mutex(
             DestinationHealth(
                 settings: .init(
@@ -72,7 +76,7 @@ final class ChannelLane: Sendable {
         if channel.paused {
             shared.logger.notice("channel \(channel.name) is paused in the config: accepting, not sending")
         }
-        var bucket = channel.rate.map { TokenBucket(rate: $0) }
+        var bucket = channel.rate.map { ChannelRate(rate: $0, channel: channel.name, budgets: shared.budgets) }
         // Under a rate, a chunk never exceeds the bucket's burst: the plugin sends a chunk at once, so a larger
         // chunk would go out as one burst after a long wait instead of being spread over time.
         let chunkSize = bucket.map { min(channel.batch, max(1, Int($0.burst))) } ?? channel.batch
@@ -114,11 +118,7 @@ final class ChannelLane: Sendable {
                 while start < rows.count {
                     let chunk = Array(rows[start..<min(start + chunkSize, rows.count)])
                     start += chunk.count
-                    if var limiter = bucket {
-                        let wait = limiter.take(chunk.count)
-                        bucket = limiter
-                        if wait > .zero { try? await Task.sleep(for: wait) }
-                    }
+                    await bucket?.spend(chunk.count, logger: shared.logger)
                     inflight.add(chunk.count, ordering: .relaxed)
                     group.addTask {
                         await self.send(chunk)
@@ -167,8 +167,9 @@ final class ChannelLane: Sendable {
         var ready: [(Delivery, QueueRow, Message)] = []
         var overBudget: [(id: String, until: Int64)] = []
         var held: [Message] = []
-        for item in prepared {
-            if let until = domains?.admit(domain: item.1.domain, now: now) {
+        let budgets = domains?.admit(domains: prepared.map(\.row.domain), now: now) ?? []
+        for (index, item) in prepared.enumerated() {
+            if index < budgets.count, let until = budgets[index] {
                 overBudget.append((item.1.id, until))
                 held.append(item.2)
             } else {

@@ -29,7 +29,7 @@ final class Recorder: Sendable {
     private let suppressBuffer = Mutex<[SuppressionStore.Entry]>([])
     private let suppressions: (any SuppressionList)?
     /// Sends counted for caps, written when `SendHistory` says they are due.
-    private let history: SendHistory?
+    private let history: (any CapLedger)?
     private let doorbell = Doorbell()
     /// Rung after each flush: retries may have become due, lanes may go on.
     private let afterFlush: @Sendable () -> Void
@@ -38,7 +38,7 @@ final class Recorder: Sendable {
 
     init(
         store: any MessageQueue, log: DeliveryLog, failedDirectory: String, logger: Logger,
-        suppressions: (any SuppressionList)? = nil, history: SendHistory? = nil, time: TimeSource = .system,
+        suppressions: (any SuppressionList)? = nil, history: (any CapLedger)? = nil, time: TimeSource = .system,
         afterFlush: @escaping @Sendable () -> Void
     ) {
         self.time = time

@@ -2,7 +2,7 @@
 /// being written, and the messages that passed the cap and are still being sent (reservations). A value type
 /// with no I/O, so every cap decision made under the lock is a pure function of it and the rows read from the store.
 struct PendingSends {
-    typealias Sends = [(channel: String, at: Int64)]
+    typealias Sends = CapSends
 
     /// Delivered sends not written yet, by identity, and how many.
     var waiting: [String: Sends] = [:]
@@ -91,17 +91,18 @@ struct PendingSends {
     /// that pass, so a later candidate (in this batch or any other) counts them.
     mutating func admit(
         _ candidates: [(id: String, identity: String)], channel: String, now: Int64, since: Int64,
-        check: (Sends) -> PolicyGate.CapCheck
-    ) -> [SendHistory.Admission] {
+        check: (Sends) -> CapCheck
+    ) -> [CapAdmission] {
         var done: [String: Sends] = [:]
         for identity in Set(candidates.map(\.identity)) { done[identity] = delivered(identity, since: since) }
         return candidates.map { candidate in
             let history = done[candidate.identity] ?? []
             let flying = inFlight(candidate.identity, since: since)
             // Every cap allows at least one message, so a recipient with no messages at all passes unchecked.
-            if !history.isEmpty || !flying.isEmpty, case .capped(let rule, let freeAt) = check(history + flying) {
-                if !flying.isEmpty, case .pass = check(history) { return .waitForInFlight(rule: rule) }
-                return .capped(rule: rule, freeAt: freeAt)
+            if !history.isEmpty || !flying.isEmpty,
+                let refused = CapAdmission.refused(delivered: history, inFlight: flying, check: check)
+            {
+                return refused
             }
             reserve(id: candidate.id, identity: candidate.identity, channel: channel, at: now)
             return .pass

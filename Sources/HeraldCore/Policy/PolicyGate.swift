@@ -19,11 +19,6 @@ struct PolicyGate: Sendable {
         case unavailable(until: Int64, reason: String)
     }
 
-    enum CapCheck: Sendable, Equatable {
-        case pass
-        case capped(rule: String, freeAt: Int64)
-    }
-
     var store: any SuppressionList
     /// The plugin's declarations: the kind of address this channel sends to, and which address that is.
     var contract: ChannelContract
@@ -31,7 +26,7 @@ struct PolicyGate: Sendable {
     var quietHours: (@Sendable (_ now: Int64, _ timezone: String?) -> Int64?)?
     /// The cap rule and the sends it counts; caps apply only when both are set (nil, nil without caps).
     var frequencyCap: (@Sendable (_ channel: String, _ sent: [(channel: String, at: Int64)], _ now: Int64) -> CapCheck)?
-    var history: SendHistory?
+    var history: (any CapLedger)?
     var deferOnCap: Bool
 
     var kind: String { contract.addressKind }
@@ -66,7 +61,7 @@ struct PolicyGate: Sendable {
             }
         }
         guard let frequencyCap, let history, !capCandidates.isEmpty else { return verdicts }
-        let admissions: [SendHistory.Admission]
+        let admissions: [CapAdmission]
         do {
             // Earlier messages of this batch count for later ones: each is reserved as it passes.
             admissions = try history.admit(

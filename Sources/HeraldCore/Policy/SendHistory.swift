@@ -13,14 +13,7 @@ import Synchronization
 ///
 /// The recent-senders filter spares the store read for identities not mailed inside the window, and the rows
 /// read are kept (`PendingSends.stored`), so an identity is read at most once while it stays there.
-final class SendHistory: Sendable {
-    enum Admission: Sendable, Equatable {
-        case pass
-        case capped(rule: String, freeAt: Int64)
-        /// Over the cap only through messages still being sent: their outcomes decide, so wait rather than end.
-        case waitForInFlight(rule: String)
-    }
-
+final class SendHistory: CapLedger {
     /// How long a send may wait in memory before it is written (ms), and how many may wait at most.
     static let writeDelay: Int64 = 500
     static let writeBatch = 20_000
@@ -54,8 +47,8 @@ final class SendHistory: Sendable {
     /// that pass are reserved before anyone else can check.
     func admit(
         _ candidates: [(id: String, identity: String)], channel: String, now: Int64,
-        check: (PendingSends.Sends) -> PolicyGate.CapCheck
-    ) throws -> [Admission] {
+        check: (CapSends) -> CapCheck
+    ) throws -> [CapAdmission] {
         guard !candidates.isEmpty else { return [] }
         let admissions = try withStoreRows(candidates.map(\.identity), now: now) { pending in
             pending.admit(candidates, channel: channel, now: now, since: now - window, check: check)

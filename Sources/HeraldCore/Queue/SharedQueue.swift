@@ -7,14 +7,21 @@ import ServiceLifecycle
 public struct SharedQueue: Sendable {
     public var queue: any MessageQueue
     public var suppressions: any SuppressionList
+    /// Frequency caps counted across hosts (nil without `frequency_cap`: nothing to count).
+    public var caps: (any CapLedger)?
+    /// Channel and domain rates spent across hosts.
+    public var budgets: (any RateBudgets)?
     public var services: @Sendable (_ wake: @escaping @Sendable () -> Void) -> [any Service]
 
     public init(
-        queue: any MessageQueue, suppressions: any SuppressionList,
+        queue: any MessageQueue, suppressions: any SuppressionList, caps: (any CapLedger)? = nil,
+        budgets: (any RateBudgets)? = nil,
         services: @escaping @Sendable (_ wake: @escaping @Sendable () -> Void) -> [any Service]
     ) {
         self.queue = queue
         self.suppressions = suppressions
+        self.caps = caps
+        self.budgets = budgets
         self.services = services
     }
 }

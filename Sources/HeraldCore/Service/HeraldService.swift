@@ -79,7 +79,7 @@ public enum HeraldService {
         }
         if shared != nil {
             logger.warning(
-                "[database]: the queue and the suppression list are shared; frequency caps, rate budgets and stats are still this host's own (SQLite under state)")
+                "[database]: the queue, the suppression list, frequency caps and rate budgets are shared; stats, callbacks and dead destinations are still this host's own (SQLite under state)")
         }
         do {
             store = try shared?.queue ?? QueueStore(directory: config.state)
@@ -96,10 +96,11 @@ public enum HeraldService {
         } catch {
             throw StartError.setup("cannot open the policy store in \(config.state): \(error)")
         }
-        // The shared list when there is one; the send history for caps stays this host's (policy.sqlite).
+        // The shared list and cap history when there are; otherwise this host's (policy.sqlite).
         let suppressions: any SuppressionList = shared?.suppressions ?? localPolicy
         let contracts = Dictionary(channels.map { ($0.name, $0.contract) }, uniquingKeysWith: { first, _ in first })
-        let policies = lanePolicies(config, history: localPolicy, suppressions: suppressions, contracts: contracts)
+        let policies = lanePolicies(
+            config, history: localPolicy, sharedCaps: shared?.caps, suppressions: suppressions, contracts: contracts)
         let decoder = MessageDecoder(contracts: contracts)
         let templates = TemplateStore(directory: config.templates)
         let mask = RecipientMask(full: config.log.fullRecipients)
@@ -137,7 +138,7 @@ public enum HeraldService {
                 min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge,
                 deadAfter: config.retry.deadAfter), mask: mask,
             drainTimeout: config.drainTimeout, logger: logger, policies: policies, memberships: memberships,
-            onRecorded: { status.queueChanged() })
+            budgets: shared?.budgets, onRecorded: { status.queueChanged() })
         status.reportConcurrency { dispatcher.status() }
         let factRecorder = FactRecorder(
             store: suppressions, memberships: memberships, log: log, mask: mask, logger: logger,
@@ -216,8 +217,8 @@ public enum HeraldService {
     /// One lane policy per channel: suppression always; quiet hours and caps as `[policy]` says; the channel's
     /// default fallback route.
     static func lanePolicies(
-        _ config: HeraldConfig, history store: SuppressionStore, suppressions: any SuppressionList,
-        contracts: [String: ChannelContract]
+        _ config: HeraldConfig, history store: SuppressionStore, sharedCaps: (any CapLedger)? = nil,
+        suppressions: any SuppressionList, contracts: [String: ChannelContract]
     ) -> [String: LanePolicy] {
         let policy = config.policy
         var quiet: (@Sendable (Int64, String?) -> Int64?)?
@@ -225,7 +226,7 @@ public enum HeraldService {
             quiet = { now, timezone in hours.deferral(now: now, timezone: timezone, jitter: .random(in: 0..<1)) }
         }
         let caps = policy.frequencyCap
-        var capCheck: (@Sendable (String, [(channel: String, at: Int64)], Int64) -> PolicyGate.CapCheck)?
+        var capCheck: (@Sendable (String, [(channel: String, at: Int64)], Int64) -> CapCheck)?
         if !caps.isEmpty {
             capCheck = { channel, sent, now in
                 switch caps.check(channel: channel, sentAt: sent, now: now) {
@@ -234,8 +235,9 @@ public enum HeraldService {
                 }
             }
         }
-        let history =
-            caps.isEmpty ? nil : SendHistory(store: store, window: caps.longestWindow.milliseconds, now: Clock.nowMillis())
+        let history: (any CapLedger)? =
+            caps.isEmpty
+            ? nil : sharedCaps ?? SendHistory(store: store, window: caps.longestWindow.milliseconds, now: Clock.nowMillis())
         var result: [String: LanePolicy] = [:]
         for channel in config.channels {
             let contract = contracts[channel.name] ?? ChannelContract(addressKind: channel.plugin)

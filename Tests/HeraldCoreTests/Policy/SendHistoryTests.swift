@@ -17,7 +17,7 @@ final class SendHistoryTests: XCTestCase {
     private func admit(
         _ history: SendHistory, _ candidates: [(id: String, identity: String)], on channel: String = "email", at now: Int64,
         cap: FrequencyCap = onePerMinute
-    ) throws -> [SendHistory.Admission] {
+    ) throws -> [CapAdmission] {
         try history.admit(candidates, channel: channel, now: now) { sent in
             switch cap.check(channel: channel, sentAt: sent, now: now) {
             case .pass: .pass

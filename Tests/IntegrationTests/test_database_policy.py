@@ -1,0 +1,85 @@
+"""Shared policy on `[database]`: three daemons, separate processes with their own spools on one private
+PostgreSQL, behave as one sender. A frequency cap of 1 per recipient per day holds across them (the check and the
+count are one statement), and a channel rate holds for the cluster, within the bound the README documents
+(`rate × w + (hosts + 1) × chunk` in any window of w seconds, a chunk being a tenth of a second of the rate)."""
+from collections import Counter
+
+import pytest
+
+from database_harness import cluster, password, with_database  # noqa: F401 (fixtures)
+from herald_harness import drop, message, wait_for, webhook_channel
+
+
+def start_hosts(make_daemon, receiver, cluster, password, tmp_path, count=3, channel=None, **options):
+    hosts = [with_database(make_daemon([webhook_channel(receiver, **(channel or {}))],
+                                       root=tmp_path / f"h{n}", recipients="masked", **options),
+                           cluster, password, f"h{n}") for n in range(count)]
+    for host in hosts:
+        host.start()
+    return hosts
+
+
+def test_a_cluster_wide_cap_of_one_per_day_holds_across_hosts(make_daemon, make_receiver, cluster, password, tmp_path):
+    """300 people, each sent three marketing messages at once, one through each host: every person gets exactly
+    one, and the other two end `capped` on whichever host claimed them."""
+    receiver = make_receiver({"default": 200})
+    hosts = start_hosts(make_daemon, receiver, cluster, password, tmp_path, channel={"concurrency": 16},
+                        policy={"frequency_cap": [{"max": 1, "per": "1d"}]})
+    people = 300
+    for k in range(people):
+        for n, host in enumerate(hosts):
+            id = f"p{k}-h{n}"
+            drop(host.spool, id, message(id, to={"email": f"p{k}.{n}@example.com", "external_id": f"person-{k}"}))
+    total = people * len(hosts)
+
+    def ended():
+        return sum(len(h.events("delivered")) + len(h.events("capped")) for h in hosts)
+    wait_for(lambda: ended() == total, 180, lambda: f"every message delivered or capped: {ended()} of {total}", interval=1)
+    sent = Counter(r["id"].split("-")[0] for r in receiver.requests() if r["status"] == 200)
+    over = {person: n for person, n in sent.items() if n > 1}
+    assert not over, f"{len(over)} people got more than one message: {sorted(over.items())[:10]}"
+    assert len(sent) == people, f"{people - len(sent)} people got nothing"
+    capped = [e for h in hosts for e in h.events("capped")]
+    assert len(capped) == total - people and all("1 per 1d" in e.get("detail", "") for e in capped), capped[:3]
+    assert sum(1 for h in hosts if h.events("delivered")) >= 2, "one host did all the sending: no contention tested"
+    held = cluster.psql("SELECT count(*) FROM cap_history WHERE cardinality(sends) = 1", database="herald")
+    assert held == str(people), f"one counted send per person in the shared history: {held}"
+    for host in hosts:
+        assert host.stop() == 0
+
+
+# 1,000/s is the issue's figure; at 250/s three unshared hosts (750/s) would break the bound even here, where three
+# debug daemons on two cores send about 900/s in all, so that case shows the test can fail.
+@pytest.mark.parametrize("rate,per_host", [(1000, 2000), (250, 500)])
+def test_a_channel_rate_holds_for_the_cluster(make_daemon, make_receiver, cluster, password, tmp_path, rate, per_host):
+    """The channel's `rate` on three hosts sending their share each: the receiver never sees more than the
+    documented bound in any second, and the run takes at least as long as the rate allows. Unshared, each host
+    would spend the whole rate of its own."""
+    receiver = make_receiver({"default": 200})
+    hosts = start_hosts(make_daemon, receiver, cluster, password, tmp_path,
+                        channel={"concurrency": 32, "rate": f"{rate}/s"})
+    for n, host in enumerate(hosts):
+        for i in range(per_host):
+            drop(host.spool, f"r{n}-{i}", message(f"r{n}-{i}"))
+    total = per_host * len(hosts)
+
+    def received():
+        return sorted(r["t"] for r in receiver.requests() if r["status"] == 200)
+    wait_for(lambda: len(received()) >= total, 180, lambda: f"all sent: {len(received())} of {total}", interval=1)
+    times = received()
+    chunk = rate // 10
+    bound = rate * 1 + (len(hosts) + 1) * chunk
+    busiest, start = 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - 1.0:
+            start += 1
+        busiest = max(busiest, end - start + 1)
+    span = times[-1] - times[0]
+    print(f"{total} messages at rate {rate}/s across {len(hosts)} hosts: {span:.2f} s, busiest second {busiest}")
+    assert busiest <= bound, f"{busiest} messages in one second, over the bound {bound}"
+    assert span >= (total - bound) / rate, f"{total} messages in {span:.2f} s: faster than {rate}/s"
+    assert all(h.events("delivered") for h in hosts), "every host sent a share"
+    keys = cluster.psql("SELECT key FROM rate_budget", database="herald")
+    assert keys == "channel:webhook", keys
+    for host in hosts:
+        assert host.stop() == 0
