@@ -101,7 +101,10 @@ public final class PostgresLeases: Service, Sendable {
         ).decode(String.self) {
             returned += 1
         }
-        if returned > 0 { logger.warning("database: \(returned) messages whose host stopped renewing its leases are back in the queue") }
+        if returned > 0 {
+            _ = try await connection.query("SELECT pg_notify(\(PostgresWakeups.channel), '')", logger: logger)
+            logger.warning("database: \(returned) messages whose host stopped renewing its leases are back in the queue")
+        }
         guard prune else { return }
         let before = HeraldPluginAPI.Clock.nowMillis() - dedupWindow.milliseconds
         _ = try await connection.query(

@@ -51,6 +51,9 @@ public enum PostgresMigrations {
             // A few rows updated many times a second: keep them on their page and vacuum them often.
             "ALTER TABLE rate_budget SET (fillfactor = 50, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0)",
         ]),
+        // Which claim of its owner holds a row: an outcome is recorded only by the claim that sent it, not by an
+        // older one of the same host whose lease ran out before the host claimed the row again.
+        Version(number: 5, name: "claim fencing", statements: ["ALTER TABLE message ADD COLUMN lease_claim bigint"]),
     ]
 
     /// Applies what is missing on a connection of its own, closed after; returns the version numbers applied now.

@@ -67,9 +67,11 @@ extension PostgresQueue {
         let all = ids == nil
         return try connections.query(
             """
+            WITH requeued AS (
             UPDATE message SET state = 'queued', attempts = 0, due_at = \(now), updated_at = \(now), created_at = \(now)
             WHERE state = 'failed' AND body IS NOT NULL AND (\(all) OR id = ANY(\(ids ?? [])::text[]))
-            RETURNING id
+            RETURNING id)
+            SELECT requeued.id FROM requeued, (SELECT pg_notify(\(PostgresWakeups.channel), '')) AS woken
             """
         ).map { try $0.decode(String.self) }
     }

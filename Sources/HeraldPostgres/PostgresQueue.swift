@@ -4,6 +4,7 @@ import HeraldPluginAPI
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// The queue in PostgreSQL, shared by every host pointed at the database (issue 13). Same semantics as the SQLite
 /// `QueueStore`, plus leases: a claim marks its rows `inflight` under this process's `owner` until
@@ -20,6 +21,9 @@ public final class PostgresQueue: MessageQueue {
     let lease: Duration
     let connections: PostgresConnections
     let logger: Logger
+    /// The claim that holds each row this daemon has in flight: outcomes are fenced by it.
+    private let claims = Mutex<[String: Int64]>([:])
+    private let nextClaim = Atomic<Int64>(1)
 
     public init(_ state: PostgresState) throws {
         hostName = state.settings.hostName
@@ -55,6 +59,7 @@ public final class PostgresQueue: MessageQueue {
         // Empty strings and -1 stand for NULL: postgres-nio encodes arrays of non-optional values only.
         let rows = try connections.query(
             """
+            WITH inserted AS (
             INSERT INTO message (id, channel, state, priority, created_at, due_at, expires_at, campaign, stage,
                                  updated_at, body, domain, host)
             SELECT u.id, u.channel, u.state, u.priority, u.created_at, u.due_at, NULLIF(u.expires_at, -1),
@@ -64,7 +69,8 @@ public final class PostgresQueue: MessageQueue {
                         \(stages)::text[], \(bodies)::bytea[], \(domains)::text[])
                  AS u(id, channel, state, priority, created_at, due_at, expires_at, campaign, stage, body, domain)
             ON CONFLICT (id) DO NOTHING
-            RETURNING id
+            RETURNING id)
+            SELECT inserted.id FROM inserted, (SELECT pg_notify(\(PostgresWakeups.channel), '')) AS woken
             """)
         var inserted = Set<String>()
         for row in rows { inserted.insert(try row.decode(String.self)) }
@@ -87,7 +93,8 @@ public final class PostgresQueue: MessageQueue {
     }
 
     public func claim(channel: String, limit: Int, now: Int64, excluding: [String]) throws -> [QueueRow] {
-        try connections.with { connection in
+        let claim = nextClaim.wrappingAdd(1, ordering: .relaxed).oldValue
+        let claimed = try connections.with { connection in
             _ = try connection.query(
                 """
                 UPDATE message SET state = 'queued'
@@ -97,7 +104,7 @@ public final class PostgresQueue: MessageQueue {
             ).wait()
             let rows = try connection.query(
                 """
-                UPDATE message m SET state = 'inflight', updated_at = \(now), lease_owner = \(owner),
+                UPDATE message m SET state = 'inflight', updated_at = \(now), lease_owner = \(owner), lease_claim = \(claim),
                     lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
                 FROM (SELECT id FROM message WHERE channel = \(channel) AND state = 'queued'
                       AND (domain IS NULL OR NOT (domain = ANY(\(excluding)::text[])))
@@ -121,6 +128,24 @@ public final class PostgresQueue: MessageQueue {
             claimed.sort { ($0.priority, -$0.createdAt) > ($1.priority, -$1.createdAt) }
             return claimed
         }
+        if !claimed.isEmpty {
+            claims.withLock { claims in
+                for row in claimed { claims[row.id] = claim }
+            }
+        }
+        return claimed
+    }
+
+    /// The claims holding `ids` (-1: none of this daemon's, which no row matches).
+    private func claimsOf(_ ids: [String]) -> [Int64] {
+        claims.withLock { claims in ids.map { claims[$0] ?? -1 } }
+    }
+
+    /// An outcome or a release recorded ends its claim; one that failed keeps it, for the next try.
+    private func endClaims(_ ids: [String]) {
+        claims.withLock { claims in
+            for id in ids { claims.removeValue(forKey: id) }
+        }
     }
 
     /// Fenced: a row this owner no longer holds (its lease ran out and another host took it) is left alone, and
@@ -137,6 +162,7 @@ public final class PostgresQueue: MessageQueue {
         let channels = updates.map { $0.channel ?? "" }
         let parkKeys = updates.map { $0.park?.key ?? "" }
         let parkSince = updates.map { $0.park?.since ?? -1 }
+        let fences = claimsOf(ids)
         let rows = try connections.query(
             """
             UPDATE message m SET state = u.state, due_at = u.due_at, attempts = u.attempts,
@@ -148,11 +174,12 @@ public final class PostgresQueue: MessageQueue {
                 lease_owner = NULL, lease_expires_at = NULL
             FROM unnest(\(ids)::text[], \(states)::text[], \(due)::bigint[], \(attempts)::int[], \(codes)::text[],
                         \(details)::text[], \(entries)::text[], \(channels)::text[], \(parkKeys)::text[],
-                        \(parkSince)::bigint[])
-                 AS u(id, state, due_at, attempts, code, detail, entry, channel, park_key, park_since)
-            WHERE m.id = u.id AND m.state = 'inflight' AND m.lease_owner = \(owner)
+                        \(parkSince)::bigint[], \(fences)::bigint[])
+                 AS u(id, state, due_at, attempts, code, detail, entry, channel, park_key, park_since, claim)
+            WHERE m.id = u.id AND m.state = 'inflight' AND m.lease_owner = \(owner) AND m.lease_claim = u.claim
             RETURNING m.id
             """)
+        endClaims(ids)
         if rows.count < updates.count {
             logger.warning(
                 "\(updates.count - rows.count) outcomes not recorded: their leases had run out and another host took the messages over")
@@ -160,11 +187,14 @@ public final class PostgresQueue: MessageQueue {
     }
 
     public func release(ids: [String], dueAt: Int64) throws {
+        let fences = claimsOf(ids)
         _ = try connections.query(
             """
-            UPDATE message SET state = 'deferred', due_at = \(dueAt), lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = ANY(\(ids)::text[]) AND state = 'inflight' AND lease_owner = \(owner)
+            UPDATE message m SET state = 'deferred', due_at = \(dueAt), lease_owner = NULL, lease_expires_at = NULL
+            FROM unnest(\(ids)::text[], \(fences)::bigint[]) AS u(id, claim)
+            WHERE m.id = u.id AND m.state = 'inflight' AND m.lease_owner = \(owner) AND m.lease_claim = u.claim
             """)
+        endClaims(ids)
     }
 
     /// A command beside the daemon drops its queue when it ends: connections are closed, not just forgotten.

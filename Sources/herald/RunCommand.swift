@@ -51,7 +51,10 @@ extension RunCommand {
         return SharedQueue(queue: queue, suppressions: PostgresSuppressions(sharingConnectionsOf: queue), caps: shared,
             budgets: PostgresBudgets(sharingConnectionsOf: queue)
         ) { wake in
-            [PostgresLeases(state: state, queue: queue, caps: shared, dedupWindow: config.retention.dedupWindow, onWork: wake)]
+            [
+                PostgresLeases(state: state, queue: queue, caps: shared, dedupWindow: config.retention.dedupWindow, onWork: wake),
+                PostgresWakeups(state: state, onWork: wake),
+            ]
         }
     }
 }

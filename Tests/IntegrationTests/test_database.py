@@ -21,13 +21,13 @@ def test_migrate_applies_once_under_its_lock(make_daemon, cluster, tmp_path):
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: daemon.cli("migrate"), range(3)))
     assert all(r.returncode == 0 for r in results), [(r.stdout, r.stderr) for r in results]
-    assert sum("applied 1, 2, 3, 4" in r.stdout for r in results) == 1, [r.stdout for r in results]
+    assert sum("applied 1, 2, 3, 4, 5" in r.stdout for r in results) == 1, [r.stdout for r in results]
     assert sum("up to date" in r.stdout for r in results) == 2, [r.stdout for r in results]
-    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets"
+    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets\n5|claim fencing"
     assert cluster.psql(
         "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('message', 'herald_host', 'suppression')",
         database="herald") == "3"
-    assert "up to date (version 4)" in daemon.cli("migrate").stdout
+    assert "up to date (version 5)" in daemon.cli("migrate").stdout
 
     password.write_text("not-the-password\n")
     refused = daemon.cli("migrate")
@@ -39,6 +39,25 @@ def test_migrate_without_a_database_says_so(make_daemon, tmp_path):
     daemon = make_daemon([file_channel(tmp_path / "out")])
     result = daemon.cli("migrate")
     assert result.returncode == 78 and "has no [database]" in result.stderr, result
+
+
+def test_new_work_is_announced_to_the_other_hosts(make_daemon, cluster, tmp_path):
+    """Intake NOTIFYs `herald_work` in the statement that inserts (delivered at commit), and every host LISTENs
+    on a connection of its own, so an idle host hears of work another host took in: a hint, with the
+    one-second poll as the fallback."""
+    password = tmp_path / "db-password"
+    password.write_text(cluster.password + "\n")
+    host = with_database(make_daemon([file_channel(tmp_path / "out")], root=tmp_path / "n0"), cluster, password, "n0")
+    host.start()
+    wait_for(lambda: cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%herald_work%'")
+             == "1", 30, "the daemon listens for other hosts' work")
+    listener = cluster.listen("herald_work", 4)
+    time.sleep(1)
+    drop(host.spool, "announced", message("announced", channel="email"))
+    output, _ = listener.communicate(timeout=30)
+    assert 'notification "herald_work" received' in output, output
+    wait_for(lambda: host.events("delivered", id="announced"), 30, "delivered")
+    assert host.stop() == 0
 
 
 def delivered_ids(daemon):

@@ -61,6 +61,14 @@ class PostgresCluster:
         return self._as_postgres([_bin("psql"), "-h", str(self.sockets), "-p", str(self.port), "-U", "postgres",
                                   "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql]).strip()
 
+    def listen(self, channel, seconds, database="herald"):
+        """A psql session that LISTENs on `channel` for `seconds` (started now, in the background); read its
+        output with `.communicate()` once it has ended: psql prints each notification it received."""
+        return subprocess.Popen(["runuser", "-u", "postgres", "--", _bin("psql"), "-h", str(self.sockets), "-p",
+                                 str(self.port), "-U", "postgres", "-d", database, "-c", f"LISTEN {channel}",
+                                 "-c", f"SELECT pg_sleep({seconds})"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, cwd="/")
+
     def log(self):
         path = self.logs / "postgres.log"
         return path.read_text(errors="replace") if path.exists() else ""
