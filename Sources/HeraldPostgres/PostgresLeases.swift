@@ -20,14 +20,17 @@ public final class PostgresLeases: Service, Sendable {
     private let onWork: @Sendable () -> Void
     private let logger: Logger
     private let caps: PostgresCaps?
+    private let stats: PostgresStats?
 
     public init(
-        state: PostgresState, queue: PostgresQueue, caps: PostgresCaps? = nil, dedupWindow: Duration,
+        state: PostgresState, queue: PostgresQueue, caps: PostgresCaps? = nil, stats: PostgresStats? = nil,
+        dedupWindow: Duration,
         onWork: @escaping @Sendable () -> Void
     ) {
         self.state = state
         self.queue = queue
         self.caps = caps
+        self.stats = stats
         self.dedupWindow = dedupWindow
         self.onWork = onWork
         logger = state.logger
@@ -114,5 +117,6 @@ public final class PostgresLeases: Service, Sendable {
                 AND updated_at < \(before) LIMIT 10000)
             """, logger: logger)
         try await caps?.prune(connection, now: HeraldPluginAPI.Clock.nowMillis())
+        try await stats?.dropExpired(connection, now: HeraldPluginAPI.Clock.nowMillis(), logger: logger)
     }
 }

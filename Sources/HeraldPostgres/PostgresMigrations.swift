@@ -54,6 +54,20 @@ public enum PostgresMigrations {
         // Which claim of its owner holds a row: an outcome is recorded only by the claim that sent it, not by an
         // older one of the same host whose lease ran out before the host claimed the row again.
         Version(number: 5, name: "claim fencing", statements: ["ALTER TABLE message ADD COLUMN lease_claim bigint"]),
+        // Partitioned by day (the partitions are made as needed, `PostgresStats`): retention drops whole days.
+        Version(number: 6, name: "cluster stats", statements: [
+            """
+            CREATE TABLE stat_counter (
+                hour bigint NOT NULL, host text NOT NULL, channel text NOT NULL, campaign text NOT NULL,
+                stage text NOT NULL, event text NOT NULL, count bigint NOT NULL,
+                PRIMARY KEY (hour, host, channel, campaign, stage, event)) PARTITION BY RANGE (hour)
+            """,
+            """
+            CREATE TABLE stat_latency (
+                hour bigint NOT NULL, host text NOT NULL, channel text NOT NULL, bucket integer NOT NULL,
+                count bigint NOT NULL, PRIMARY KEY (hour, host, channel, bucket)) PARTITION BY RANGE (hour)
+            """,
+        ]),
     ]
 
     /// Applies what is missing on a connection of its own, closed after; returns the version numbers applied now.

@@ -16,6 +16,12 @@ func openSuppressions(_ config: HeraldConfig) throws -> any SuppressionList {
     return try PostgresSuppressions(commandState(database))
 }
 
+/// The event counts `herald stats` reads: the cluster's with `[database]`, else this host's `events.sqlite`.
+func openStats(_ config: HeraldConfig) throws -> any StatsSource {
+    guard let database = config.database else { return try StatsQuery(directory: config.state) }
+    return try PostgresStats(commandState(database))
+}
+
 /// A command's connection settings: only warnings reach its terminal.
 func commandState(_ database: HeraldConfig.Database) -> PostgresState {
     var logger = Logger(label: "herald")

@@ -48,11 +48,14 @@ extension RunCommand {
         let queue = try PostgresQueue(state)
         let caps = config.policy.frequencyCap
         let shared = caps.isEmpty ? nil : PostgresCaps(sharingConnectionsOf: queue, caps: caps)
+        let stats = PostgresStats(sharingConnectionsOf: queue, retain: config.retention.statsRetain)
         return SharedQueue(queue: queue, suppressions: PostgresSuppressions(sharingConnectionsOf: queue), caps: shared,
-            budgets: PostgresBudgets(sharingConnectionsOf: queue)
+            budgets: PostgresBudgets(sharingConnectionsOf: queue), counters: stats
         ) { wake in
             [
-                PostgresLeases(state: state, queue: queue, caps: shared, dedupWindow: config.retention.dedupWindow, onWork: wake),
+                PostgresLeases(
+                    state: state, queue: queue, caps: shared, stats: stats, dedupWindow: config.retention.dedupWindow,
+                    onWork: wake),
                 PostgresWakeups(state: state, onWork: wake),
             ]
         }

@@ -7,6 +7,7 @@ import HeraldPluginAPI
 /// percentiles per channel, read from the daemon's event ledger (`STATE/events.sqlite`, opened read-only) rather
 /// than by scanning the delivery log. The ledger counts by the hour, so `--since` reaches back to the start of the
 /// hour it names. Output: a header row, then one row per group, whitespace-separated (scripts split on spaces).
+/// With `[database]` the counts are the cluster's (every host adds its own), followed by a row per host.
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
@@ -57,11 +58,13 @@ struct StatsCommand: ParsableCommand {
             try printAudiences(config.state)
             return
         }
-        let query: StatsQuery
+        let query: any StatsSource
         let rows: [StatsRow]
+        let hosts: [StatsRow]
         do {
-            query = try StatsQuery(directory: config.state)
+            query = try openStats(config)
             rows = try query.counts(since: cutoff, by: grouping)
+            hosts = try query.hostCounts(since: cutoff)
         } catch {
             printError("\(error)")
             throw ExitCode.failure
@@ -69,11 +72,15 @@ struct StatsCommand: ParsableCommand {
         if by == .event {
             printEventTotals(rows)
         } else {
-            printTable(rows)
+            printTable(rows, heading: by.rawValue)
+        }
+        if !hosts.isEmpty {
+            print("")
+            printTable(hosts, heading: "host")
         }
         if latency {
             do {
-                printLatency(try query.latencyPercentiles(since: cutoff))
+                printLatency(try query.latencyPercentiles(since: cutoff, channel: nil))
             } catch {
                 printError("\(error)")
                 throw ExitCode.failure
@@ -100,11 +107,11 @@ struct StatsCommand: ParsableCommand {
 
     /// One row per group; when bounces or complaints were seen, their rates over delivered messages follow (the
     /// figures Gmail and Yahoo hold bulk senders to: complaints under 0.3%).
-    private func printTable(_ rows: [StatsRow]) {
+    private func printTable(_ rows: [StatsRow], heading: String) {
         let seen = Set(rows.flatMap(\.counts.keys))
         let columns = Self.leadingEvents + seen.subtracting(Self.leadingEvents).sorted()
         let rates = ["bounced", "complained"].filter(seen.contains)
-        print(pad(by.rawValue.uppercased(), 24) + columns.map { pad($0, 12) }.joined() + rates.map { pad($0 + "_rate", 16) }.joined())
+        print(pad(heading.uppercased(), 24) + columns.map { pad($0, 12) }.joined() + rates.map { pad($0 + "_rate", 16) }.joined())
         for row in rows {
             let delivered = row.counts["delivered"] ?? 0
             let shares = rates.map { event -> String in

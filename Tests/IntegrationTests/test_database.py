@@ -6,6 +6,7 @@ after their leases run out."""
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 from database_harness import cluster, database_table, with_database  # noqa: F401 (a fixture)
 from herald_harness import drop, file_channel, message, smtp_channel, wait_for, webhook_channel
@@ -21,13 +22,13 @@ def test_migrate_applies_once_under_its_lock(make_daemon, cluster, tmp_path):
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: daemon.cli("migrate"), range(3)))
     assert all(r.returncode == 0 for r in results), [(r.stdout, r.stderr) for r in results]
-    assert sum("applied 1, 2, 3, 4, 5" in r.stdout for r in results) == 1, [r.stdout for r in results]
+    assert sum("applied 1, 2, 3, 4, 5, 6" in r.stdout for r in results) == 1, [r.stdout for r in results]
     assert sum("up to date" in r.stdout for r in results) == 2, [r.stdout for r in results]
-    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets\n5|claim fencing"
+    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets\n5|claim fencing\n6|cluster stats"
     assert cluster.psql(
         "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('message', 'herald_host', 'suppression')",
         database="herald") == "3"
-    assert "up to date (version 5)" in daemon.cli("migrate").stdout
+    assert "up to date (version 6)" in daemon.cli("migrate").stdout
 
     password.write_text("not-the-password\n")
     refused = daemon.cli("migrate")
@@ -58,6 +59,36 @@ def test_new_work_is_announced_to_the_other_hosts(make_daemon, cluster, tmp_path
     assert 'notification "herald_work" received' in output, output
     wait_for(lambda: host.events("delivered", id="announced"), 30, "delivered")
     assert host.stop() == 0
+
+
+def test_stats_past_their_retention_go_a_day_partition_at_a_time(make_daemon, cluster, tmp_path):
+    """Cluster stats are partitioned by day: the reaper host drops whole days older than `stats_retain`
+    instead of deleting rows, and keeps the ones inside it."""
+    password = tmp_path / "db-password"
+    password.write_text(cluster.password + "\n")
+    host = with_database(make_daemon([file_channel(tmp_path / "out")], root=tmp_path / "r0"), cluster, password, "r0")
+    assert host.cli("migrate").returncode == 0
+    day = 86_400_000
+    now = int(time.time() * 1000) // day * day
+    old = now - 3 * day
+    name = "stat_counter_d" + datetime.fromtimestamp(old / 1000, timezone.utc).strftime("%Y%m%d")
+    cluster.psql(f"CREATE TABLE {name} PARTITION OF stat_counter FOR VALUES FROM ({old}) TO ({old + day})",
+                 database="herald")
+    cluster.psql(f"INSERT INTO stat_counter VALUES ({old}, 'r0', 'email', '', '', 'delivered', 5)", database="herald")
+    host.config.write_text(host.config.read_text().replace("[database]", '[stats]\nretain = "2d"\n\n[database]'))
+    host.start()
+
+    def partitions():
+        return cluster.psql("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'stat_counter' ORDER BY 1",
+                            database="herald").split()
+    wait_for(lambda: name not in partitions(), 30, lambda: f"the old day dropped: {partitions()}")
+    drop(host.spool, "counted", message("counted", channel="email"))
+    wait_for(lambda: host.events("delivered", id="counted"), 30, "delivered")
+    assert host.stop() == 0
+    assert len(partitions()) == 2, f"today's and tomorrow's partitions stay: {partitions()}"
+    shown = host.cli("stats").stdout
+    assert any(line.split() == ["delivered", "1"] for line in shown.splitlines()), shown
 
 
 def delivered_ids(daemon):

@@ -1,7 +1,8 @@
 """Shared policy on `[database]`: three daemons, separate processes with their own spools on one private
 PostgreSQL, behave as one sender. A frequency cap of 1 per recipient per day holds across them (the check and the
 count are one statement), and a channel rate holds for the cluster, within the bound the README documents
-(`rate × w + (hosts + 1) × chunk` in any window of w seconds, a chunk being a tenth of a second of the rate)."""
+(`rate × w + (hosts + 1) × chunk` in any window of w seconds, a chunk being a tenth of a second of the rate).
+`herald stats` then shows the cluster's counts, with a row per host."""
 from collections import Counter
 
 import pytest
@@ -83,3 +84,15 @@ def test_a_channel_rate_holds_for_the_cluster(make_daemon, make_receiver, cluste
     assert keys == "channel:webhook", keys
     for host in hosts:
         assert host.stop() == 0
+    # The stopped hosts wrote their last counts: `herald stats` shows the cluster's, then a row per host.
+    result = hosts[0].cli("stats")
+    shown = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert any(line.split() == ["delivered", str(total)] for line in shown.splitlines()), shown
+    by_host = {line.split()[0]: line.split() for line in shown.splitlines()[1:] if line.startswith("h")}
+    header = next(line.split() for line in shown.splitlines() if line.startswith("HOST"))
+    for n, host in enumerate(hosts):
+        assert by_host[f"h{n}"][header.index("delivered")] == str(len(host.events("delivered"))), shown
+    partitions = cluster.psql("SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
+                              "WHERE p.relname = 'stat_counter'", database="herald")
+    assert int(partitions) >= 2, f"today's and tomorrow's day partitions: {partitions}"

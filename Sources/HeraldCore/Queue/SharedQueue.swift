@@ -11,17 +11,20 @@ public struct SharedQueue: Sendable {
     public var caps: (any CapLedger)?
     /// Channel and domain rates spent across hosts.
     public var budgets: (any RateBudgets)?
+    /// The cluster's event counters, which `herald stats` reads; each host adds its own.
+    public var counters: (any SharedCounters)?
     public var services: @Sendable (_ wake: @escaping @Sendable () -> Void) -> [any Service]
 
     public init(
         queue: any MessageQueue, suppressions: any SuppressionList, caps: (any CapLedger)? = nil,
-        budgets: (any RateBudgets)? = nil,
+        budgets: (any RateBudgets)? = nil, counters: (any SharedCounters)? = nil,
         services: @escaping @Sendable (_ wake: @escaping @Sendable () -> Void) -> [any Service]
     ) {
         self.queue = queue
         self.suppressions = suppressions
         self.caps = caps
         self.budgets = budgets
+        self.counters = counters
         self.services = services
     }
 }

@@ -1,32 +1,34 @@
 /// One batch of delivery-log events folded into the ledger's hourly counters and latency buckets, in memory, so
 /// that a batch of thousands of events costs one upsert per distinct key instead of one per event. Pure: no I/O,
 /// tested on its own. Absent channel, campaign or stage count under "" (SQLite unique keys treat NULLs as distinct).
-struct EventTally: Sendable, Equatable {
-    struct CounterKey: Hashable, Sendable {
-        var hour: Int64
-        var channel: String
-        var campaign: String
-        var stage: String
-        var event: String
+public struct EventTally: Sendable, Equatable {
+    public struct CounterKey: Hashable, Sendable {
+        public var hour: Int64
+        public var channel: String
+        public var campaign: String
+        public var stage: String
+        public var event: String
     }
 
-    struct LatencyKey: Hashable, Sendable {
-        var hour: Int64
-        var channel: String
-        var bucket: Int
+    public struct LatencyKey: Hashable, Sendable {
+        public var hour: Int64
+        public var channel: String
+        public var bucket: Int
     }
 
-    static let hourMillis: Int64 = 3_600_000
+    public static let hourMillis: Int64 = 3_600_000
 
-    private(set) var counters: [CounterKey: Int] = [:]
-    private(set) var latencies: [LatencyKey: Int] = [:]
+    public private(set) var counters: [CounterKey: Int] = [:]
+    public private(set) var latencies: [LatencyKey: Int] = [:]
 
-    init(_ events: [LogEvent] = []) {
+    public var isEmpty: Bool { counters.isEmpty && latencies.isEmpty }
+
+    public init(_ events: [LogEvent] = []) {
         for event in events { add(event) }
     }
 
     /// The start of the hour holding `millis`, in milliseconds since the epoch.
-    static func hour(of millis: Int64) -> Int64 {
+    public static func hour(of millis: Int64) -> Int64 {
         let remainder = millis % hourMillis
         return millis - (remainder < 0 ? remainder + hourMillis : remainder)
     }
@@ -42,5 +44,11 @@ struct EventTally: Sendable, Equatable {
             let bucket = LatencyHistogram.bucket(milliseconds: latency)
             latencies[LatencyKey(hour: hour, channel: channel, bucket: bucket), default: 0] += 1
         }
+    }
+
+    /// Adds another tally's counts (batches waiting to be written together).
+    public mutating func merge(_ other: EventTally) {
+        counters.merge(other.counters, uniquingKeysWith: +)
+        latencies.merge(other.latencies, uniquingKeysWith: +)
     }
 }

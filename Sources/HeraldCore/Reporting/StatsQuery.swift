@@ -36,13 +36,7 @@ public struct StatsQuery: Sendable {
                     """,
                 arguments: [EventTally.hour(of: since)])
         }
-        var table: [String: [String: Int]] = [:]
-        for row in rows {
-            let group: String = row["grp"] ?? ""
-            let event: String = row["event"] ?? ""
-            table[group, default: [:]][event, default: 0] += row["total"] ?? 0
-        }
-        return table.keys.sorted().map { StatsRow(group: $0, counts: table[$0] ?? [:]) }
+        return StatsRow.grouped(rows.map { (group: $0["grp"] ?? "", event: $0["event"] ?? "", count: $0["total"] ?? 0) })
     }
 
     /// p50/p90/p99 of delivered events' latency per channel since `since`, channels sorted; one channel when given.
@@ -55,17 +49,7 @@ public struct StatsQuery: Sendable {
         }
         sql += " GROUP BY channel, bucket"
         let rows = try reader.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
-        var histograms: [String: LatencyHistogram] = [:]
-        for row in rows {
-            let name: String = row["channel"] ?? ""
-            histograms[name, default: LatencyHistogram()].add(bucket: row["bucket"] ?? -1, count: row["total"] ?? 0)
-        }
-        return histograms.keys.sorted().compactMap { name in
-            guard let histogram = histograms[name], let p50 = histogram.percentile(0.5),
-                let p90 = histogram.percentile(0.9), let p99 = histogram.percentile(0.99)
-            else { return nil }
-            return LatencySummary(channel: name, p50: p50, p90: p90, p99: p99, count: histogram.total)
-        }
+        return LatencySummary.summaries(rows.map { (channel: $0["channel"] ?? "", bucket: $0["bucket"] ?? -1, count: $0["total"] ?? 0) })
     }
 }
 

@@ -79,7 +79,7 @@ public enum HeraldService {
         }
         if shared != nil {
             logger.warning(
-                "[database]: the queue, the suppression list, frequency caps and rate budgets are shared; stats, callbacks and dead destinations are still this host's own (SQLite under state)")
+                "[database]: the queue, the suppression list, frequency caps, rate budgets and stats are shared; callbacks and dead destinations are still this host's own (SQLite under state)")
         }
         do {
             store = try shared?.queue ?? QueueStore(directory: config.state)
@@ -126,6 +126,8 @@ public enum HeraldService {
                 logger.error("cannot record \(events.count) events for herald stats and callbacks: \(error)")
             }
         }
+        let sharedStats = shared?.counters.map { SharedStatsWriter(counters: $0, logger: logger) }
+        if let sharedStats { log.observe { sharedStats.add($0) } }
         let metrics = config.http == nil ? nil : DeliveryMetrics()
         if let metrics { log.observe { metrics.record($0) } }
         let status = StatusService(
@@ -168,7 +170,9 @@ public enum HeraldService {
             })
         let reload = ReloadService(configPath: configPath, registry: registry, log: log, templates: templates, logger: logger)
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = channels.map { .init(service: $0.plugin) }
+        // Services stop in reverse order: the cluster's counters last, so they get the final events too.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = sharedStats.map { [.init(service: $0)] } ?? []
+        services += channels.map { .init(service: $0.plugin) }
         services += [.init(service: dispatcher), .init(service: intake), .init(service: reload)]
         if let sqlite = store as? QueueStore {
             services.append(.init(service: RetentionService(
