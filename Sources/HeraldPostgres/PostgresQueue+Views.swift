@@ -34,13 +34,17 @@ extension PostgresQueue {
         }
     }
 
+    /// Each pending state counted through its own partial index, never the finished rows.
     public func pendingCounts(channels: [String]) throws -> [MessageState: Int] {
         var result: [MessageState: Int] = [:]
         for row in try connections.query(
             """
-            SELECT state, COUNT(*)::bigint FROM message
-            WHERE channel = ANY(\(channels)::text[]) AND state IN ('queued', 'deferred', 'parked', 'inflight')
-            GROUP BY state
+            SELECT 'queued', count(*)::bigint FROM message WHERE channel = ANY(\(channels)::text[]) AND state = 'queued'
+            UNION ALL
+            SELECT 'inflight', count(*)::bigint FROM message WHERE channel = ANY(\(channels)::text[]) AND state = 'inflight'
+            UNION ALL
+            SELECT state, count(*)::bigint FROM message
+            WHERE channel = ANY(\(channels)::text[]) AND state IN ('deferred', 'parked') GROUP BY state
             """)
         {
             let (state, count) = try row.decode((String, Int64).self)

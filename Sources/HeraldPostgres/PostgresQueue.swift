@@ -59,18 +59,9 @@ public final class PostgresQueue: MessageQueue {
         // Empty strings and -1 stand for NULL: postgres-nio encodes arrays of non-optional values only.
         let rows = try connections.query(
             """
-            WITH inserted AS (
-            INSERT INTO message (id, channel, state, priority, created_at, due_at, expires_at, campaign, stage,
-                                 updated_at, body, domain, host)
-            SELECT u.id, u.channel, u.state, u.priority, u.created_at, u.due_at, NULLIF(u.expires_at, -1),
-                   NULLIF(u.campaign, ''), NULLIF(u.stage, ''), u.created_at, u.body, NULLIF(u.domain, ''), \(hostName)
-            FROM unnest(\(ids)::text[], \(channels)::text[], \(states)::text[], \(priorities)::int[],
-                        \(created)::bigint[], \(due)::bigint[], \(expires)::bigint[], \(campaigns)::text[],
-                        \(stages)::text[], \(bodies)::bytea[], \(domains)::text[])
-                 AS u(id, channel, state, priority, created_at, due_at, expires_at, campaign, stage, body, domain)
-            ON CONFLICT (id) DO NOTHING
-            RETURNING id)
-            SELECT inserted.id FROM inserted, (SELECT pg_notify(\(PostgresWakeups.channel), '')) AS woken
+            SELECT herald_insert(\(ids)::text[], \(channels)::text[], \(states)::text[], \(priorities)::bigint[],
+                                 \(created)::bigint[], \(due)::bigint[], \(expires)::bigint[], \(campaigns)::text[],
+                                 \(stages)::text[], \(bodies)::bytea[], \(domains)::text[], \(hostName)::text)
             """)
         var inserted = Set<String>()
         for row in rows { inserted.insert(try row.decode(String.self)) }
@@ -94,26 +85,12 @@ public final class PostgresQueue: MessageQueue {
 
     public func claim(channel: String, limit: Int, now: Int64, excluding: [String]) throws -> [QueueRow] {
         let claim = nextClaim.wrappingAdd(1, ordering: .relaxed).oldValue
-        let claimed = try connections.with { connection in
-            _ = try connection.query(
-                """
-                UPDATE message SET state = 'queued'
-                WHERE id IN (SELECT id FROM message WHERE channel = \(channel) AND state IN ('deferred', 'parked')
-                             AND due_at <= \(now) LIMIT 1000 FOR UPDATE SKIP LOCKED)
-                """, logger: logger
-            ).wait()
-            let rows = try connection.query(
-                """
-                UPDATE message m SET state = 'inflight', updated_at = \(now), lease_owner = \(owner), lease_claim = \(claim),
-                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
-                FROM (SELECT id FROM message WHERE channel = \(channel) AND state = 'queued'
-                      AND (domain IS NULL OR NOT (domain = ANY(\(excluding)::text[])))
-                      ORDER BY priority DESC, created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED) picked
-                WHERE m.id = picked.id
-                RETURNING m.id, m.priority, m.created_at, m.due_at, m.expires_at, m.attempts, m.campaign, m.stage,
-                          m.body, m.domain, m.parked_at
-                """, logger: logger
-            ).wait()
+        let rows = try connections.query(
+            """
+            SELECT * FROM herald_claim(\(channel)::text, \(now)::bigint, \(owner)::text, \(claim)::bigint,
+                                       \(leaseSeconds)::float8, \(excluding)::text[], \(Int64(limit))::bigint)
+            """)
+        let claimed = try {
             var claimed: [QueueRow] = []
             claimed.reserveCapacity(rows.count)
             for row in rows {
@@ -127,7 +104,7 @@ public final class PostgresQueue: MessageQueue {
             }
             claimed.sort { ($0.priority, -$0.createdAt) > ($1.priority, -$1.createdAt) }
             return claimed
-        }
+        }()
         if !claimed.isEmpty {
             claims.withLock { claims in
                 for row in claimed { claims[row.id] = claim }
@@ -165,19 +142,9 @@ public final class PostgresQueue: MessageQueue {
         let fences = claimsOf(ids)
         let rows = try connections.query(
             """
-            UPDATE message m SET state = u.state, due_at = u.due_at, attempts = u.attempts,
-                last_code = NULLIF(u.code, ''), last_detail = NULLIF(u.detail, ''), updated_at = \(now),
-                history = CASE WHEN u.entry = '' THEN m.history ELSE coalesce(m.history, '') || u.entry END,
-                body = CASE WHEN u.state IN ('delivered', 'suppressed', 'capped', 'expired') THEN NULL ELSE m.body END,
-                channel = coalesce(NULLIF(u.channel, ''), m.channel), park_key = NULLIF(u.park_key, ''),
-                parked_at = CASE WHEN u.channel <> '' THEN NULL ELSE coalesce(NULLIF(u.park_since, -1), m.parked_at) END,
-                lease_owner = NULL, lease_expires_at = NULL
-            FROM unnest(\(ids)::text[], \(states)::text[], \(due)::bigint[], \(attempts)::int[], \(codes)::text[],
-                        \(details)::text[], \(entries)::text[], \(channels)::text[], \(parkKeys)::text[],
-                        \(parkSince)::bigint[], \(fences)::bigint[])
-                 AS u(id, state, due_at, attempts, code, detail, entry, channel, park_key, park_since, claim)
-            WHERE m.id = u.id AND m.state = 'inflight' AND m.lease_owner = \(owner) AND m.lease_claim = u.claim
-            RETURNING m.id
+            SELECT herald_apply(\(owner)::text, \(now)::bigint, \(ids)::text[], \(states)::text[], \(due)::bigint[],
+                                \(attempts)::bigint[], \(codes)::text[], \(details)::text[], \(entries)::text[],
+                                \(channels)::text[], \(parkKeys)::text[], \(parkSince)::bigint[], \(fences)::bigint[])
             """)
         endClaims(ids)
         if rows.count < updates.count {
