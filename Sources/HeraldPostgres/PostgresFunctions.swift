@@ -75,3 +75,72 @@ enum PostgresFunctions {
         END $$
         """
 }
+
+extension PostgresFunctions {
+    static let finishedStates = "('delivered', 'expired', 'suppressed', 'capped', 'cancelled')"
+
+    /// Migration 9: intake also refuses an id that already finished (in `message_done`, any day's partition).
+    static let insertV2 = """
+        CREATE OR REPLACE FUNCTION herald_insert(
+            p_ids text[], p_channels text[], p_states text[], p_priorities bigint[], p_created bigint[], p_due bigint[],
+            p_expires bigint[], p_campaigns text[], p_stages text[], p_bodies bytea[], p_domains text[], p_host text)
+        RETURNS SETOF text LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+        BEGIN
+            RETURN QUERY
+            INSERT INTO message (id, channel, state, priority, created_at, due_at, expires_at, campaign, stage,
+                                 updated_at, body, domain, host)
+            SELECT u.id, u.channel, u.state, u.priority, u.created_at, u.due_at, NULLIF(u.expires_at, -1),
+                   NULLIF(u.campaign, ''), NULLIF(u.stage, ''), u.created_at, u.body, NULLIF(u.domain, ''), p_host
+            FROM unnest(p_ids, p_channels, p_states, p_priorities, p_created, p_due, p_expires, p_campaigns, p_stages,
+                        p_bodies, p_domains)
+                 AS u(id, channel, state, priority, created_at, due_at, expires_at, campaign, stage, body, domain)
+            WHERE NOT EXISTS (SELECT 1 FROM message_done d WHERE d.id = u.id)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING message.id;
+            IF FOUND THEN PERFORM pg_notify('herald_work', ''); END IF;
+        END $$
+        """
+
+    /// Migration 9: a finished message (but a failed one, which waits for `herald requeue` with its body) leaves
+    /// the claim table for `message_done`, without its body, in the same statement as its outcome; the rest are
+    /// updated in place. Both fenced by owner and claim.
+    static let applyV2 = """
+        CREATE OR REPLACE FUNCTION herald_apply(
+            p_owner text, p_now bigint, p_ids text[], p_states text[], p_due bigint[], p_attempts bigint[],
+            p_codes text[], p_details text[], p_entries text[], p_channels text[], p_park_keys text[],
+            p_park_since bigint[], p_claims bigint[])
+        RETURNS SETOF text LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+        BEGIN
+            RETURN QUERY
+            WITH u AS (
+                SELECT * FROM unnest(p_ids, p_states, p_due, p_attempts, p_codes, p_details, p_entries, p_channels,
+                                     p_park_keys, p_park_since, p_claims)
+                     AS u(id, state, due_at, attempts, code, detail, entry, channel, park_key, park_since, claim)),
+            gone AS (
+                DELETE FROM message m USING u
+                WHERE m.id = u.id AND u.state IN \(finishedStates) AND m.state = 'inflight' AND m.lease_owner = p_owner
+                  AND m.lease_claim = u.claim
+                RETURNING m.id, m.channel, u.state, m.priority, m.created_at, u.attempts, m.campaign, m.stage,
+                          NULLIF(u.code, '') AS code, NULLIF(u.detail, '') AS detail,
+                          CASE WHEN u.entry = '' THEN m.history ELSE coalesce(m.history, '') || u.entry END AS history,
+                          m.host),
+            moved AS (
+                INSERT INTO message_done (id, channel, state, priority, created_at, attempts, campaign, stage, last_code,
+                                          last_detail, history, host, finished_at)
+                SELECT gone.*, p_now FROM gone
+                RETURNING message_done.id),
+            kept AS (
+                UPDATE message m SET state = u.state, due_at = u.due_at, attempts = u.attempts,
+                    last_code = NULLIF(u.code, ''), last_detail = NULLIF(u.detail, ''), updated_at = p_now,
+                    history = CASE WHEN u.entry = '' THEN m.history ELSE coalesce(m.history, '') || u.entry END,
+                    channel = coalesce(NULLIF(u.channel, ''), m.channel), park_key = NULLIF(u.park_key, ''),
+                    parked_at = CASE WHEN u.channel <> '' THEN NULL ELSE coalesce(NULLIF(u.park_since, -1), m.parked_at) END,
+                    lease_owner = NULL, lease_expires_at = NULL
+                FROM u
+                WHERE m.id = u.id AND u.state NOT IN \(finishedStates) AND m.state = 'inflight' AND m.lease_owner = p_owner
+                  AND m.lease_claim = u.claim
+                RETURNING m.id)
+            SELECT moved.id FROM moved UNION ALL SELECT kept.id FROM kept;
+        END $$
+        """
+}

@@ -83,6 +83,20 @@ public enum PostgresMigrations {
         Version(number: 8, name: "queue functions", statements: [
             PostgresFunctions.insert, PostgresFunctions.claim, PostgresFunctions.apply,
         ]),
+        // Finished rows leave the claim table, which then holds only what is still to send (and dead letters):
+        // its indexes stay small, and the finished rows are partitioned by the day they finished, so the reaper
+        // drops whole days past `dedup_window` instead of deleting rows (`PostgresDayPartitions`).
+        Version(number: 9, name: "finished messages by day", statements: [
+            """
+            CREATE TABLE message_done (
+                id text COLLATE "C" NOT NULL, channel text COLLATE "C" NOT NULL, state text NOT NULL,
+                priority integer NOT NULL, created_at bigint NOT NULL, attempts integer NOT NULL, campaign text,
+                stage text, last_code text, last_detail text, history text, host text NOT NULL,
+                finished_at bigint NOT NULL) PARTITION BY RANGE (finished_at)
+            """,
+            "CREATE INDEX message_done_id ON message_done (id)",
+            PostgresFunctions.insertV2, PostgresFunctions.applyV2,
+        ]),
     ]
 
     /// Applies what is missing on a connection of its own, closed after; returns the version numbers applied now.

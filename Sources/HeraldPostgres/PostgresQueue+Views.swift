@@ -24,7 +24,9 @@ extension PostgresQueue {
     public func counts() throws -> [QueueCount] {
         try connections.query(
             """
-            SELECT channel, state, COUNT(*)::bigint, MIN(created_at) FROM message
+            SELECT channel, state, COUNT(*)::bigint, MIN(created_at) FROM (
+                SELECT channel, state, created_at FROM message
+                UNION ALL SELECT channel, state, created_at FROM message_done) AS every
             GROUP BY channel, state ORDER BY channel, state
             """
         ).compactMap { row in
@@ -54,15 +56,23 @@ extension PostgresQueue {
     }
 
     public func origin(id: String) throws -> (channel: String, campaign: String?, stage: String?)? {
-        try connections.query("SELECT channel, campaign, stage FROM message WHERE id = \(id)").first.map {
-            try $0.decode((String, String?, String?).self)
-        }
+        try connections.query(
+            """
+            SELECT channel, campaign, stage FROM message WHERE id = \(id)
+            UNION ALL SELECT channel, campaign, stage FROM message_done WHERE id = \(id) LIMIT 1
+            """
+        ).first.map { try $0.decode((String, String?, String?).self) }
     }
 
     public func row(id: String) throws -> (state: MessageState, attempts: Int, history: String?)? {
-        guard let row = try connections.query("SELECT state, attempts, history FROM message WHERE id = \(id)").first else {
-            return nil
-        }
+        guard
+            let row = try connections.query(
+                """
+                SELECT state, attempts, history FROM message WHERE id = \(id)
+                UNION ALL SELECT state, attempts, history FROM message_done WHERE id = \(id) LIMIT 1
+                """
+            ).first
+        else { return nil }
         let (state, attempts, history) = try row.decode((String, Int, String?).self)
         return MessageState(rawValue: state).map { ($0, attempts, history) }
     }

@@ -24,6 +24,8 @@ public final class PostgresQueue: MessageQueue {
     /// The claim that holds each row this daemon has in flight: outcomes are fenced by it.
     private let claims = Mutex<[String: Int64]>([:])
     private let nextClaim = Atomic<Int64>(1)
+    /// Finished messages, by the day they finished.
+    let finished: PostgresDayPartitions
 
     public init(_ state: PostgresState) throws {
         hostName = state.settings.hostName
@@ -32,6 +34,7 @@ public final class PostgresQueue: MessageQueue {
         logger = state.logger
         connections = try PostgresConnections(state)
         location = state.location
+        finished = PostgresDayPartitions(tables: ["message_done"], connections: connections)
     }
 
     var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18 }
@@ -140,6 +143,7 @@ public final class PostgresQueue: MessageQueue {
         let parkKeys = updates.map { $0.park?.key ?? "" }
         let parkSince = updates.map { $0.park?.since ?? -1 }
         let fences = claimsOf(ids)
+        try finished.ensure([now])
         let rows = try connections.query(
             """
             SELECT herald_apply(\(owner)::text, \(now)::bigint, \(ids)::text[], \(states)::text[], \(due)::bigint[],

@@ -22,13 +22,13 @@ def test_migrate_applies_once_under_its_lock(make_daemon, cluster, tmp_path):
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: daemon.cli("migrate"), range(3)))
     assert all(r.returncode == 0 for r in results), [(r.stdout, r.stderr) for r in results]
-    assert sum("applied 1, 2, 3, 4, 5, 6, 7, 8" in r.stdout for r in results) == 1, [r.stdout for r in results]
+    assert sum("applied 1, 2, 3, 4, 5, 6, 7, 8, 9" in r.stdout for r in results) == 1, [r.stdout for r in results]
     assert sum("up to date" in r.stdout for r in results) == 2, [r.stdout for r in results]
-    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets\n5|claim fencing\n6|cluster stats\n7|waiting indexes\n8|queue functions"
+    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets\n5|claim fencing\n6|cluster stats\n7|waiting indexes\n8|queue functions\n9|finished messages by day"
     assert cluster.psql(
         "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('message', 'herald_host', 'suppression')",
         database="herald") == "3"
-    assert "up to date (version 8)" in daemon.cli("migrate").stdout
+    assert "up to date (version 9)" in daemon.cli("migrate").stdout
 
     password.write_text("not-the-password\n")
     refused = daemon.cli("migrate")
@@ -42,10 +42,11 @@ def test_migrate_without_a_database_says_so(make_daemon, tmp_path):
     assert result.returncode == 78 and "has no [database]" in result.stderr, result
 
 
-def test_new_work_is_announced_to_the_other_hosts(make_daemon, cluster, tmp_path):
+def test_new_work_is_announced_and_a_finished_id_stays_known(make_daemon, cluster, tmp_path):
     """Intake NOTIFYs `herald_work` in the statement that inserts (delivered at commit), and every host LISTENs
     on a connection of its own, so an idle host hears of work another host took in: a hint, with the
-    one-second poll as the fallback."""
+    one-second poll as the fallback. Once delivered the message leaves the claim table, and another host still
+    refuses its id as a duplicate."""
     password = tmp_path / "db-password"
     password.write_text(cluster.password + "\n")
     host = with_database(make_daemon([file_channel(tmp_path / "out")], root=tmp_path / "n0"), cluster, password, "n0")
@@ -58,12 +59,21 @@ def test_new_work_is_announced_to_the_other_hosts(make_daemon, cluster, tmp_path
     output, _ = listener.communicate(timeout=30)
     assert 'notification "herald_work" received' in output, output
     wait_for(lambda: host.events("delivered", id="announced"), 30, "delivered")
-    assert host.stop() == 0
+    # Finished, the message has left the claim table; its id is still known to every host (message_done).
+    assert cluster.psql("SELECT count(*) FROM message", database="herald") == "0"
+    other = with_database(make_daemon([file_channel(tmp_path / "out2")], root=tmp_path / "n1"), cluster, password, "n1")
+    other.start()
+    drop(other.spool, "again", message("announced", channel="email"))
+    wait_for(lambda: other.events("duplicate", id="announced"), 30, lambda: f"a duplicate: {other.events()}")
+    assert not (tmp_path / "out2" / "announced.json").exists()
+    assert host.cli("queue").stdout.count("delivered") >= 1
+    for daemon in (host, other):
+        assert daemon.stop() == 0
 
 
-def test_stats_past_their_retention_go_a_day_partition_at_a_time(make_daemon, cluster, tmp_path):
-    """Cluster stats are partitioned by day: the reaper host drops whole days older than `stats_retain`
-    instead of deleting rows, and keeps the ones inside it."""
+def test_stats_and_finished_messages_past_their_retention_go_a_day_partition_at_a_time(make_daemon, cluster, tmp_path):
+    """Cluster stats and finished messages are partitioned by day: the reaper host drops whole days older than
+    `[stats] retain` and `dedup_window` instead of deleting rows, and keeps the ones inside them."""
     password = tmp_path / "db-password"
     password.write_text(cluster.password + "\n")
     host = with_database(make_daemon([file_channel(tmp_path / "out")], root=tmp_path / "r0"), cluster, password, "r0")
@@ -75,20 +85,30 @@ def test_stats_past_their_retention_go_a_day_partition_at_a_time(make_daemon, cl
     cluster.psql(f"CREATE TABLE {name} PARTITION OF stat_counter FOR VALUES FROM ({old}) TO ({old + day})",
                  database="herald")
     cluster.psql(f"INSERT INTO stat_counter VALUES ({old}, 'r0', 'email', '', '', 'delivered', 5)", database="herald")
-    host.config.write_text(host.config.read_text().replace("[database]", '[stats]\nretain = "2d"\n\n[database]'))
+    done = name.replace("stat_counter", "message_done")
+    cluster.psql(f"CREATE TABLE {done} PARTITION OF message_done FOR VALUES FROM ({old}) TO ({old + day})",
+                 database="herald")
+    cluster.psql(f"INSERT INTO message_done (id, channel, state, priority, created_at, attempts, host, finished_at) "
+                 f"VALUES ('ancient', 'email', 'delivered', 0, {old}, 1, 'r0', {old})", database="herald")
+    config = host.config.read_text().replace("[database]", '[stats]\nretain = "2d"\n\n[database]')
+    host.config.write_text('dedup_window = "2d"\n' + config)
     host.start()
 
-    def partitions():
+    def partitions(table="stat_counter"):
         return cluster.psql("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'stat_counter' ORDER BY 1",
+                            f"JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '{table}' ORDER BY 1",
                             database="herald").split()
     wait_for(lambda: name not in partitions(), 30, lambda: f"the old day dropped: {partitions()}")
+    wait_for(lambda: done not in partitions("message_done"), 30, lambda: f"the old finished day dropped: {partitions('message_done')}")
+    # Past dedup_window its id is forgotten: the same id is a new message again.
+    drop(host.spool, "ancient", message("ancient", channel="email"))
+    wait_for(lambda: host.events("delivered", id="ancient"), 30, lambda: f"ancient delivered again: {host.events()}")
     drop(host.spool, "counted", message("counted", channel="email"))
     wait_for(lambda: host.events("delivered", id="counted"), 30, "delivered")
     assert host.stop() == 0
     assert len(partitions()) == 2, f"today's and tomorrow's partitions stay: {partitions()}"
     shown = host.cli("stats").stdout
-    assert any(line.split() == ["delivered", "1"] for line in shown.splitlines()), shown
+    assert any(line.split() == ["delivered", "2"] for line in shown.splitlines()), shown
 
 
 def delivered_ids(daemon):
@@ -108,8 +128,9 @@ def test_three_hosts_share_one_queue_and_a_killed_hosts_work_is_taken_over(make_
         for i in range(per_host):
             drop(host.spool, f"m{n}-{i}", message(f"m{n}-{i}"))
     total = 3 * per_host
-    wait_for(lambda: int(cluster.psql("SELECT count(*) FROM message", database="herald") or 0) == total, 120,
-             lambda: f"all accepted: {cluster.psql('SELECT host, state, count(*) FROM message GROUP BY 1, 2', database='herald')}")
+    everything = "(SELECT host, state FROM message UNION ALL SELECT host, state FROM message_done) AS every"
+    wait_for(lambda: int(cluster.psql(f"SELECT count(*) FROM {everything}", database="herald") or 0) == total, 120,
+             lambda: f"all accepted: {cluster.psql(f'SELECT host, state, count(*) FROM {everything} GROUP BY 1, 2', database='herald')}")
 
     def received():
         return [r["id"] for r in receiver.requests() if r["status"] == 200]
@@ -136,9 +157,10 @@ def test_three_hosts_share_one_queue_and_a_killed_hosts_work_is_taken_over(make_
     wait_for(lambda: len(set(received())) == total, 300,
              lambda: f"every message delivered: {len(set(received()))} of {total}; "
                      f"{cluster.psql('SELECT state, count(*) FROM message GROUP BY 1', database='herald')}", interval=1)
-    wait_for(lambda: cluster.psql("SELECT count(*) FROM message WHERE state <> 'delivered'", database="herald") == "0", 60,
-             lambda: cluster.psql("SELECT state, lease_owner, count(*) FROM message WHERE state <> 'delivered' GROUP BY 1, 2",
-                                  database="herald"))
+    # Finished messages leave the claim table for the day partitions of message_done.
+    wait_for(lambda: cluster.psql("SELECT count(*) FROM message", database="herald") == "0", 60,
+             lambda: cluster.psql("SELECT state, lease_owner, count(*) FROM message GROUP BY 1, 2", database="herald"))
+    assert cluster.psql("SELECT count(*) FROM message_done WHERE state = 'delivered'", database="herald") == str(total)
     ids = received()
     seen, duplicates = set(), set()
     for i in ids:
