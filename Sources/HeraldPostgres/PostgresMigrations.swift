@@ -97,6 +97,13 @@ public enum PostgresMigrations {
             "CREATE INDEX message_done_id ON message_done (id)",
             PostgresFunctions.insertV2, PostgresFunctions.applyV2,
         ]),
+        Version(number: 10, name: "down destinations", statements: [
+            """
+            CREATE TABLE destination_down (
+                channel text NOT NULL, destination text NOT NULL, since bigint NOT NULL, next_probe bigint NOT NULL,
+                host text NOT NULL, PRIMARY KEY (channel, destination))
+            """,
+        ]),
     ]
 
     /// Applies what is missing on a connection of its own, closed after; returns the version numbers applied now.

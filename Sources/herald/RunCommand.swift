@@ -50,7 +50,8 @@ extension RunCommand {
         let shared = caps.isEmpty ? nil : PostgresCaps(sharingConnectionsOf: queue, caps: caps)
         let stats = PostgresStats(sharingConnectionsOf: queue, retain: config.retention.statsRetain)
         return SharedQueue(queue: queue, suppressions: PostgresSuppressions(sharingConnectionsOf: queue), caps: shared,
-            budgets: PostgresBudgets(sharingConnectionsOf: queue), counters: stats
+            budgets: PostgresBudgets(sharingConnectionsOf: queue), counters: stats,
+            destinations: PostgresDestinations(sharingConnectionsOf: queue)
         ) { wake in
             [
                 PostgresLeases(

@@ -3,6 +3,7 @@ PostgreSQL, behave as one sender. A frequency cap of 1 per recipient per day hol
 count are one statement), and a channel rate holds for the cluster, within the bound the README documents
 (`rate × w + (hosts + 1) × chunk` in any window of w seconds, a chunk being a tenth of a second of the rate).
 `herald stats` then shows the cluster's counts, with a row per host."""
+import time
 from collections import Counter
 
 import pytest
@@ -96,3 +97,40 @@ def test_a_channel_rate_holds_for_the_cluster(make_daemon, make_receiver, cluste
     partitions = cluster.psql("SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
                               "WHERE p.relname = 'stat_counter'", database="herald")
     assert int(partitions) >= 2, f"today's and tomorrow's day partitions: {partitions}"
+
+
+def test_a_destination_down_for_one_host_is_down_for_all(make_daemon, make_receiver, cluster, password, tmp_path):
+    """Host d0 finds the webhook down (503s until `dead_after` trips) and shares it: host d1, started after,
+    holds every message back (d0's still queued and its own) without spending a window of failed requests of its
+    own, and the cluster sends one probe per interval. When the receiver answers again, every message of both hosts is delivered once."""
+    receiver = make_receiver({"default": 503})
+    retry = {"min": "1s", "max": "5s", "max_age": "1h"}
+    hosts = [with_database(make_daemon([webhook_channel(receiver)], root=tmp_path / f"d{n}", recipients="masked",
+                                       retry=retry), cluster, password, f"d{n}") for n in range(2)]
+    hosts[0].start()
+    for i in range(200):
+        drop(hosts[0].spool, f"a-{i}", message(f"a-{i}"))
+    wait_for(lambda: hosts[0].events("destination_down"), 30, "d0 finds the destination down")
+    # d1 starts now (on one queue, a host running earlier would have met the outage itself, in d0's messages).
+    started = time.time()
+    hosts[1].start()
+    wait_for(lambda: "found by another host" in hosts[1].stderr(), 30, lambda: f"d1 adopts it: {hosts[1].stderr()[-2000:]}")
+    for i in range(200):
+        drop(hosts[1].spool, f"b-{i}", message(f"b-{i}"))
+    wait_for(lambda: len(hosts[1].ids("accepted")) == 200, 30, "d1 took its messages in")
+    time.sleep(max(0.0, started + 10 - time.time()))
+    during = [r for r in receiver.requests() if r["t"] >= started]
+    # The cluster's probes (intervals of 1, 2, 4, 5 s: about four in 10 s); d1 alone would first fail a window of 64.
+    assert len(during) <= 12, f"{len(during)} requests while the destination was down: {[r['id'] for r in during]}"
+    assert not hosts[1].events("destination_down"), "d1 found out for itself instead of adopting d0's finding"
+    assert cluster.psql("SELECT destination FROM destination_down", database="herald") == "webhook"
+    receiver.set_plan({"default": 200})
+    ids = {f"a-{i}" for i in range(200)} | {f"b-{i}" for i in range(200)}
+    wait_for(lambda: {i for h in hosts for i in h.ids("delivered")} == ids, 120,
+             lambda: f"all delivered: {len({i for h in hosts for i in h.ids('delivered')})} of {len(ids)}")
+    delivered = Counter(r["id"] for r in receiver.requests() if r["status"] == 200)
+    assert set(delivered) == ids and max(delivered.values()) == 1, "not delivered exactly once"
+    wait_for(lambda: cluster.psql("SELECT count(*) FROM destination_down", database="herald") == "0", 30,
+             "up again for the cluster")
+    for host in hosts:
+        assert host.stop() == 0

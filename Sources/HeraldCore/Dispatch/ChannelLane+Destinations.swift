@@ -72,6 +72,7 @@ extension ChannelLane {
             }
         }
         guard !changes.isEmpty else { return }
+        publish(changes.map(\.change))
         var events: [LogEvent] = []
         for (change, reply) in changes {
             var event = LogEvent(ts: now, event: .destinationDown, channel: channel.name, plugin: channel.pluginName)

@@ -25,6 +25,7 @@ extension ChannelLane {
             while !stopping.isSet, !Task.isCancelled {
                 if await waitedWhileHeld() { continue }
                 var now = shared.time.now()
+                syncClusterDestinations(now: now)
                 let free = concurrencyLimit - callsInFlight.load(ordering: .relaxed)
                 for batch in buffer.take(now: now, limit: max(0, free), lingered: lingeredMayGo(buffer.count)) {
                     await bucket?.spend(batch.count, logger: shared.logger)

@@ -21,6 +21,8 @@ final class ChannelLane: Sendable {
         var memberships: MembershipLedger?
         /// The cluster's rate budgets (`[database]`); nil: the rates are this host's.
         var budgets: (any RateBudgets)?
+        /// The cluster's down destinations (`[database]`); nil: this host's alone.
+        var destinations: (any SharedDestinations)?
     }
 
     let channel: ChannelRuntime
@@ -40,6 +42,8 @@ final class ChannelLane: Sendable {
     private let holdUntil = Atomic<Int64>(0)
     /// Which of the lane's destinations are down (`ChannelLane+Destinations.swift`).
     let health: Mutex<DestinationHealth>
+    /// The other hosts' view of this channel's destinations, with `[database]`.
+    let cluster: ClusterDestinations?
     /// Per-domain rates are configured, so each recipient domain is a destination of its own.
     var hasDomainRates: Bool { domains != nil }
 
@@ -53,6 +57,7 @@ final class ChannelLane: Sendable {
         report = OutcomeReport(
             channel: channel.name, plugin: channel.pluginName, mask: mask, parkKey: { address($0.to, $0.endpoint) })
         peerText = PeerText(full: mask.full)
+        cluster = shared.destinations.map(ClusterDestinations.init)
         domains = DomainLimiter(
             rates: channel.domainRates, fallback: channel.defaultDomainRate,
             shared: shared.budgets.map { ($0, channel.name) })
@@ -88,6 +93,7 @@ final class ChannelLane: Sendable {
             while !stopping.isSet, !Task.isCancelled {
                 if await waitedWhileHeld() { continue }
                 let now = shared.time.now()
+                syncClusterDestinations(now: now)
                 if let down = oneDestinationDownUntil(now: now) {
                     await doorbell.wait(timeout: .milliseconds(max(1, down - now)))
                     continue
@@ -176,11 +182,13 @@ final class ChannelLane: Sendable {
                 ready.append(item)
             }
         }
-        let (routed, behind) = admitDestinations(ready, now: now)
+        let (admitted, behind) = admitDestinations(ready, now: now)
+        let probes = takeClusterProbes(admitted, now: now)
+        let routed = probes.go
         ready = routed.map(\.item)
         results += behind.results
-        releaseOverBudget(overBudget + behind.release)
-        held += behind.messages
+        releaseOverBudget(overBudget + behind.release + probes.back)
+        held += behind.messages + probes.messages
         if let policy, !held.isEmpty { release(held, policy: policy) }
         if !ready.isEmpty {
             let started = ContinuousClock.now

@@ -129,6 +129,38 @@ struct DestinationHealth: Sendable, Equatable {
         keep(state, for: destination)
     }
 
+    /// Another host found `destination` down: held back here too, probed when the cluster's next probe is due.
+    /// Returns whether anything changed (it was not down here already).
+    mutating func adopt(_ destination: String, since: Int64, nextProbe: Int64) -> Bool {
+        var state = states[destination] ?? State()
+        guard state.downSince == nil else {
+            state.nextProbe = max(state.nextProbe, nextProbe)
+            states[destination] = state
+            return false
+        }
+        state.downSince = since
+        state.interval = settings.probeMin
+        state.nextProbe = nextProbe
+        state.rampLimit = nil
+        states[destination] = state
+        return true
+    }
+
+    /// Another host's probe was answered: up here too, ramping up from one in flight as after this lane's own.
+    mutating func release(_ destination: String) -> Bool {
+        guard var state = states[destination], state.downSince != nil, !state.probing else { return false }
+        state.downSince = nil
+        state.failures = 0
+        state.rampLimit = 1
+        keep(state, for: destination)
+        return true
+    }
+
+    /// The probe interval now (ms): what a probe taken for the cluster holds the other hosts off for.
+    func probeInterval(_ destination: String) -> Int64 {
+        max(states[destination]?.interval ?? settings.probeMin, settings.probeMin)
+    }
+
     /// A destination with nothing to remember (no failures, not down, not ramping, nothing counted in flight)
     /// leaves the map: it holds only destinations in trouble.
     private mutating func keep(_ state: State, for destination: String) {

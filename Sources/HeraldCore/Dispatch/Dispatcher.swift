@@ -17,7 +17,8 @@ public final class Dispatcher: Service, Sendable {
         channels: [ChannelRuntime], store: any MessageQueue, decoder: MessageDecoder, templates: TemplateStore,
         log: DeliveryLog, layout: SpoolLayout, retry: RetryPolicy, mask: RecipientMask, drainTimeout: Duration,
         logger: Logger, policies: [String: LanePolicy] = [:], time: TimeSource = .system,
-        memberships: MembershipLedger? = nil, budgets: (any RateBudgets)? = nil, onRecorded: @escaping @Sendable () -> Void = {}
+        memberships: MembershipLedger? = nil, budgets: (any RateBudgets)? = nil,
+        destinations: (any SharedDestinations)? = nil, onRecorded: @escaping @Sendable () -> Void = {}
     ) {
         let box = LaneBox()
         // Every lane's policy shares one suppression store and one send history.
@@ -31,7 +32,7 @@ public final class Dispatcher: Service, Sendable {
             })
         let shared = ChannelLane.Shared(
             store: store, recorder: recorder, retry: retry, logger: logger, time: time, memberships: memberships,
-            budgets: budgets)
+            budgets: budgets, destinations: destinations)
         lanes = channels.map { channel in
             ChannelLane(
                 channel: channel, shared: shared,

@@ -13,11 +13,14 @@ public struct SharedQueue: Sendable {
     public var budgets: (any RateBudgets)?
     /// The cluster's event counters, which `herald stats` reads; each host adds its own.
     public var counters: (any SharedCounters)?
+    /// Down destinations, held back and probed for the cluster.
+    public var destinations: (any SharedDestinations)?
     public var services: @Sendable (_ wake: @escaping @Sendable () -> Void) -> [any Service]
 
     public init(
         queue: any MessageQueue, suppressions: any SuppressionList, caps: (any CapLedger)? = nil,
         budgets: (any RateBudgets)? = nil, counters: (any SharedCounters)? = nil,
+        destinations: (any SharedDestinations)? = nil,
         services: @escaping @Sendable (_ wake: @escaping @Sendable () -> Void) -> [any Service]
     ) {
         self.queue = queue
@@ -25,6 +28,7 @@ public struct SharedQueue: Sendable {
         self.caps = caps
         self.budgets = budgets
         self.counters = counters
+        self.destinations = destinations
         self.services = services
     }
 }

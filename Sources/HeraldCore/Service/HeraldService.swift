@@ -79,7 +79,7 @@ public enum HeraldService {
         }
         if shared != nil {
             logger.warning(
-                "[database]: the queue, the suppression list, frequency caps, rate budgets and stats are shared; callbacks and dead destinations are still this host's own (SQLite under state)")
+                "[database]: the queue, the suppression list, frequency caps, rate budgets, dead destinations and stats are shared; status callbacks are still each host's own")
         }
         do {
             store = try shared?.queue ?? QueueStore(directory: config.state)
@@ -140,7 +140,7 @@ public enum HeraldService {
                 min: config.retry.min, max: config.retry.max, maxAge: config.retry.maxAge,
                 deadAfter: config.retry.deadAfter), mask: mask,
             drainTimeout: config.drainTimeout, logger: logger, policies: policies, memberships: memberships,
-            budgets: shared?.budgets, onRecorded: { status.queueChanged() })
+            budgets: shared?.budgets, destinations: shared?.destinations, onRecorded: { status.queueChanged() })
         status.reportConcurrency { dispatcher.status() }
         let factRecorder = FactRecorder(
             store: suppressions, memberships: memberships, log: log, mask: mask, logger: logger,

@@ -86,4 +86,19 @@ final class DestinationHealthTests: XCTestCase {
         }
         XCTAssertTrue(health.states.isEmpty)
     }
+
+    func testADestinationAnotherHostFoundDownIsHeldBackUntilTheClustersProbe() {
+        var health = health()
+        XCTAssertTrue(health.adopt("d", since: 100, nextProbe: 2000))
+        XCTAssertFalse(health.adopt("d", since: 100, nextProbe: 3000), "already down: only the probe moves later")
+        XCTAssertEqual(health.admit("d", now: 2500), .closed(until: 3000))
+        XCTAssertEqual(health.admit("d", now: 3000), .probe)
+        XCTAssertFalse(health.release("d"), "not while this host's own probe is out")
+        XCTAssertNil(health.record("d", .transient, probe: true, now: 3100))
+        XCTAssertTrue(health.release("d"), "another host's probe was answered")
+        XCTAssertFalse(health.isDown("d"))
+        XCTAssertEqual(health.admit("d", now: 3200), .open)
+        XCTAssertEqual(health.admit("d", now: 3200), .closed(until: 3200 + DestinationHealth.rampWait), "ramping from one")
+        XCTAssertFalse(health.release("elsewhere"), "nothing to release")
+    }
 }
