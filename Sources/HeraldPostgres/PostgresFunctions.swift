@@ -1,31 +1,11 @@
-/// The queue's hot statements as PL/pgSQL functions (migration 8). PL/pgSQL keeps each statement parsed for the
-/// session, so the server parses intake, claims and outcomes once per connection instead of on every call.
-/// Each call is still planned for its own values (`force_custom_plan`): a generic plan made while the table was
-/// small (a fresh cluster) scanned the whole table for every claim and every batch of outcomes once it grew. (postgres-nio prepares statements only
-/// through its async API, which the queue's synchronous callers cannot wait on without a cooperative thread, and
-/// `EXECUTE` takes no protocol parameters.) A host calls them with one short statement each.
+/// The queue's hot statements as PL/pgSQL functions (migrations 8 and 9). PL/pgSQL keeps each statement parsed
+/// for the session, so the server parses intake, claims and outcomes once per connection instead of on every
+/// call. Each call is still planned for its own values (`force_custom_plan`): a generic plan made while the table
+/// was small (a fresh cluster) would scan the whole table for every claim and batch of outcomes once it grew.
+/// (postgres-nio prepares statements only through its async API, which the queue's synchronous callers cannot
+/// wait on without a cooperative thread, and `EXECUTE` takes no protocol parameters.) A host calls them with one
+/// short statement each.
 enum PostgresFunctions {
-    /// New messages, `ON CONFLICT (id) DO NOTHING`; returns the ids inserted and, if any, NOTIFYs the other hosts.
-    static let insert = """
-        CREATE FUNCTION herald_insert(
-            p_ids text[], p_channels text[], p_states text[], p_priorities bigint[], p_created bigint[], p_due bigint[],
-            p_expires bigint[], p_campaigns text[], p_stages text[], p_bodies bytea[], p_domains text[], p_host text)
-        RETURNS SETOF text LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
-        BEGIN
-            RETURN QUERY
-            INSERT INTO message (id, channel, state, priority, created_at, due_at, expires_at, campaign, stage,
-                                 updated_at, body, domain, host)
-            SELECT u.id, u.channel, u.state, u.priority, u.created_at, u.due_at, NULLIF(u.expires_at, -1),
-                   NULLIF(u.campaign, ''), NULLIF(u.stage, ''), u.created_at, u.body, NULLIF(u.domain, ''), p_host
-            FROM unnest(p_ids, p_channels, p_states, p_priorities, p_created, p_due, p_expires, p_campaigns, p_stages,
-                        p_bodies, p_domains)
-                 AS u(id, channel, state, priority, created_at, due_at, expires_at, campaign, stage, body, domain)
-            ON CONFLICT (id) DO NOTHING
-            RETURNING message.id;
-            IF FOUND THEN PERFORM pg_notify('herald_work', ''); END IF;
-        END $$
-        """
-
     /// Due deferred and parked messages join the queued ones, then up to `p_limit` queued ones go in flight under
     /// this claim's lease, highest priority and oldest first, skipping rows other hosts are claiming.
     static let claim = """
@@ -51,37 +31,12 @@ enum PostgresFunctions {
         END $$
         """
 
-    /// Outcomes, fenced: only rows this owner holds under the claim that sent them; returns the ids recorded.
-    static let apply = """
-        CREATE FUNCTION herald_apply(
-            p_owner text, p_now bigint, p_ids text[], p_states text[], p_due bigint[], p_attempts bigint[],
-            p_codes text[], p_details text[], p_entries text[], p_channels text[], p_park_keys text[],
-            p_park_since bigint[], p_claims bigint[])
-        RETURNS SETOF text LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
-        BEGIN
-            RETURN QUERY
-            UPDATE message m SET state = u.state, due_at = u.due_at, attempts = u.attempts,
-                last_code = NULLIF(u.code, ''), last_detail = NULLIF(u.detail, ''), updated_at = p_now,
-                history = CASE WHEN u.entry = '' THEN m.history ELSE coalesce(m.history, '') || u.entry END,
-                body = CASE WHEN u.state IN ('delivered', 'suppressed', 'capped', 'expired') THEN NULL ELSE m.body END,
-                channel = coalesce(NULLIF(u.channel, ''), m.channel), park_key = NULLIF(u.park_key, ''),
-                parked_at = CASE WHEN u.channel <> '' THEN NULL ELSE coalesce(NULLIF(u.park_since, -1), m.parked_at) END,
-                lease_owner = NULL, lease_expires_at = NULL
-            FROM unnest(p_ids, p_states, p_due, p_attempts, p_codes, p_details, p_entries, p_channels, p_park_keys,
-                        p_park_since, p_claims)
-                 AS u(id, state, due_at, attempts, code, detail, entry, channel, park_key, park_since, claim)
-            WHERE m.id = u.id AND m.state = 'inflight' AND m.lease_owner = p_owner AND m.lease_claim = u.claim
-            RETURNING m.id;
-        END $$
-        """
-}
-
-extension PostgresFunctions {
     static let finishedStates = "('delivered', 'expired', 'suppressed', 'capped', 'cancelled')"
 
-    /// Migration 9: intake also refuses an id that already finished (in `message_done`, any day's partition).
-    static let insertV2 = """
-        CREATE OR REPLACE FUNCTION herald_insert(
+    /// New messages, `ON CONFLICT (id) DO NOTHING`, and not an id that already finished (in `message_done`,
+    /// any day's partition); returns the ids inserted and, if any, NOTIFYs the other hosts.
+    static let insert = """
+        CREATE FUNCTION herald_insert(
             p_ids text[], p_channels text[], p_states text[], p_priorities bigint[], p_created bigint[], p_due bigint[],
             p_expires bigint[], p_campaigns text[], p_stages text[], p_bodies bytea[], p_domains text[], p_host text)
         RETURNS SETOF text LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
@@ -101,11 +56,11 @@ extension PostgresFunctions {
         END $$
         """
 
-    /// Migration 9: a finished message (but a failed one, which waits for `herald requeue` with its body) leaves
-    /// the claim table for `message_done`, without its body, in the same statement as its outcome; the rest are
-    /// updated in place. Both fenced by owner and claim.
-    static let applyV2 = """
-        CREATE OR REPLACE FUNCTION herald_apply(
+    /// Outcomes, fenced: only rows this owner holds under the claim that sent them; returns the ids recorded. A
+    /// finished message (but a failed one, which waits for `herald requeue` with its body) leaves the claim table
+    /// for `message_done`, without its body, in the same statement as its outcome; the rest are updated in place.
+    static let apply = """
+        CREATE FUNCTION herald_apply(
             p_owner text, p_now bigint, p_ids text[], p_states text[], p_due bigint[], p_attempts bigint[],
             p_codes text[], p_details text[], p_entries text[], p_channels text[], p_park_keys text[],
             p_park_since bigint[], p_claims bigint[])

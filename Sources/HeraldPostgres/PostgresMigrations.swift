@@ -81,7 +81,7 @@ public enum PostgresMigrations {
             """,
         ]),
         Version(number: 8, name: "queue functions", statements: [
-            PostgresFunctions.insert, PostgresFunctions.claim, PostgresFunctions.apply,
+            PostgresFunctions.claim,
         ]),
         // Finished rows leave the claim table, which then holds only what is still to send (and dead letters):
         // its indexes stay small, and the finished rows are partitioned by the day they finished, so the reaper
@@ -95,7 +95,7 @@ public enum PostgresMigrations {
                 finished_at bigint NOT NULL) PARTITION BY RANGE (finished_at)
             """,
             "CREATE INDEX message_done_id ON message_done (id)",
-            PostgresFunctions.insertV2, PostgresFunctions.applyV2,
+            PostgresFunctions.insert, PostgresFunctions.apply,
         ]),
         Version(number: 10, name: "down destinations", statements: [
             """
