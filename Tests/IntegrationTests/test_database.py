@@ -22,13 +22,13 @@ def test_migrate_applies_once_under_its_lock(make_daemon, cluster, tmp_path):
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: daemon.cli("migrate"), range(3)))
     assert all(r.returncode == 0 for r in results), [(r.stdout, r.stderr) for r in results]
-    assert sum("applied 1, 2, 3, 4, 5, 6, 7, 8, 9, 10" in r.stdout for r in results) == 1, [r.stdout for r in results]
+    assert sum("applied 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11" in r.stdout for r in results) == 1, [r.stdout for r in results]
     assert sum("up to date" in r.stdout for r in results) == 2, [r.stdout for r in results]
-    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets\n5|claim fencing\n6|cluster stats\n7|waiting indexes\n8|queue functions\n9|finished messages by day\n10|down destinations"
+    assert cluster.psql("SELECT version, name FROM herald_migration ORDER BY 1", database="herald") == "1|queue\n2|suppression\n3|caps\n4|rate budgets\n5|claim fencing\n6|cluster stats\n7|waiting indexes\n8|queue functions\n9|finished messages by day\n10|down destinations\n11|finished index"
     assert cluster.psql(
         "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('message', 'herald_host', 'suppression')",
         database="herald") == "3"
-    assert "up to date (version 10)" in daemon.cli("migrate").stdout
+    assert "up to date (version 11)" in daemon.cli("migrate").stdout
 
     password.write_text("not-the-password\n")
     refused = daemon.cli("migrate")
