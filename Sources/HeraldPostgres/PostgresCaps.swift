@@ -33,13 +33,7 @@ public final class PostgresCaps: CapLedger {
         var admissions = [CapAdmission?](repeating: nil, count: candidates.count)
         var open = Array(candidates.indices)
         for attempt in 1...Self.attempts where !open.isEmpty {
-            // ON CONFLICT cannot touch one row twice in a statement: a recipient's second candidate goes next round.
-            var seen = Set<String>()
-            var round: [Int] = []
-            var later: [Int] = []
-            for index in open {
-                if seen.insert(candidates[index].identity).inserted { round.append(index) } else { later.append(index) }
-            }
+            let (round, later) = Self.firstPerIdentity(open) { candidates[$0].identity }
             let passed = try reserve(round.map { candidates[$0] }, channel: channel, now: now)
             let refused = round.filter { !passed.contains(candidates[$0].identity) }
             for index in round where passed.contains(candidates[index].identity) { admissions[index] = .pass }
@@ -68,12 +62,7 @@ public final class PostgresCaps: CapLedger {
     public func settle(_ outcomes: [(id: String, identity: String, channel: String, delivered: Bool)], now: Int64) {
         var rest = outcomes
         while !rest.isEmpty {
-            var seen = Set<String>()
-            var round: [(id: String, identity: String, channel: String, delivered: Bool)] = []
-            var later: [(id: String, identity: String, channel: String, delivered: Bool)] = []
-            for outcome in rest {
-                if seen.insert(outcome.identity).inserted { round.append(outcome) } else { later.append(outcome) }
-            }
+            let (round, later) = Self.firstPerIdentity(rest, \.identity)
             // A failure leaves the places taken: counted, never freed too early.
             _ = try? connections.query(
                 """
@@ -87,6 +76,18 @@ public final class PostgresCaps: CapLedger {
                 """)
             rest = later
         }
+    }
+
+    /// Splits `items` into the first of each identity and the rest: one statement may touch an identity's row once
+    /// (ON CONFLICT and UPDATE … FROM both), so a recipient's second candidate or outcome goes in the next round.
+    private static func firstPerIdentity<T>(_ items: [T], _ identity: (T) -> String) -> (round: [T], later: [T]) {
+        var seen = Set<String>()
+        var round: [T] = []
+        var later: [T] = []
+        for item in items {
+            if seen.insert(identity(item)).inserted { round.append(item) } else { later.append(item) }
+        }
+        return (round, later)
     }
 
     public var hasWaiting: Bool { false }

@@ -47,6 +47,22 @@ final class PostgresConnections: Sendable {
         try with { try $0.query(query, logger: logger).wait() }
     }
 
+    /// `body`'s statements in one transaction on one connection, committed when it returns, rolled back when it
+    /// throws.
+    func transaction<T>(_ body: (PostgresConnection) throws -> T) throws(PostgresFailure) -> T {
+        try with { connection in
+            _ = try connection.query("BEGIN", logger: logger).wait()
+            do {
+                let result = try body(connection)
+                _ = try connection.query("COMMIT", logger: logger).wait()
+                return result
+            } catch {
+                _ = try? connection.query("ROLLBACK", logger: logger).wait()
+                throw error
+            }
+        }
+    }
+
     func closeAll() {
         let all = idle.withLock { connections in
             defer { connections.removeAll() }

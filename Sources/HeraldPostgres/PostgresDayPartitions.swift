@@ -32,25 +32,18 @@ final class PostgresDayPartitions: Sendable {
         let missing = made.withLock { wanted.subtracting($0) }
         guard !missing.isEmpty else { return }
         let logger = connections.logger
-        try connections.with { connection in
-            _ = try connection.query("BEGIN", logger: logger).wait()
-            do {
-                _ = try connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger).wait()
-                for day in missing.sorted() {
-                    for table in tables {
-                        _ = try connection.query(
-                            PostgresQuery(
-                                unsafeSQL: """
-                                    CREATE TABLE IF NOT EXISTS \(Self.partition(table, day: day)) PARTITION OF \(table)
-                                    FOR VALUES FROM (\(day)) TO (\(day + Self.dayMillis))
-                                    """), logger: logger
-                        ).wait()
-                    }
+        try connections.transaction { connection in
+            _ = try connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger).wait()
+            for day in missing.sorted() {
+                for table in tables {
+                    _ = try connection.query(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                CREATE TABLE IF NOT EXISTS \(Self.partition(table, day: day)) PARTITION OF \(table)
+                                FOR VALUES FROM (\(day)) TO (\(day + Self.dayMillis))
+                                """), logger: logger
+                    ).wait()
                 }
-                _ = try connection.query("COMMIT", logger: logger).wait()
-            } catch {
-                _ = try? connection.query("ROLLBACK", logger: logger).wait()
-                throw error
             }
         }
         made.withLock { $0.formUnion(missing) }

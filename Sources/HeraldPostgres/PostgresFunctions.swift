@@ -52,7 +52,7 @@ enum PostgresFunctions {
             WHERE NOT EXISTS (SELECT 1 FROM message_done d WHERE d.id = u.id)
             ON CONFLICT (id) DO NOTHING
             RETURNING message.id;
-            IF FOUND THEN PERFORM pg_notify('herald_work', ''); END IF;
+            IF FOUND THEN PERFORM pg_notify('\(PostgresWakeups.channel)', ''); END IF;
         END $$
         """
 

@@ -109,7 +109,8 @@ public final class PostgresLeases: Service, Sendable {
             logger.warning("database: \(returned) messages whose host stopped renewing its leases are back in the queue")
         }
         guard prune else { return }
-        let before = HeraldPluginAPI.Clock.nowMillis() - dedupWindow.milliseconds
+        let now = HeraldPluginAPI.Clock.nowMillis()
+        let before = now - dedupWindow.milliseconds
         let dropped = try await queue.finished.dropBefore(before, on: connection, logger: logger)
         if dropped > 0 { logger.info("database: dropped \(dropped) days of finished messages past dedup_window") }
         // Dead letters (and rows finished before migration 9) stay in the claim table: deleted in batches, up to
@@ -125,7 +126,7 @@ public final class PostgresLeases: Service, Sendable {
             ).collect().count
             if deleted < 10000 { break }
         }
-        try await caps?.prune(connection, now: HeraldPluginAPI.Clock.nowMillis())
-        try await stats?.dropExpired(connection, now: HeraldPluginAPI.Clock.nowMillis(), logger: logger)
+        try await caps?.prune(connection, now: now)
+        try await stats?.dropExpired(connection, now: now, logger: logger)
     }
 }

@@ -9,7 +9,6 @@ import PostgresNIO
 public final class PostgresStats: SharedCounters, StatsSource {
     static let tables = ["stat_counter", "stat_latency"]
 
-
     private let connections: PostgresConnections
     private let host: String
     /// How long counts are kept (ms): `[retention] stats_retain`.
@@ -44,39 +43,32 @@ public final class PostgresStats: SharedCounters, StatsSource {
         try partitions.ensure(tally.counters.keys.map(\.hour) + tally.latencies.keys.map(\.hour))
         let counters = Array(tally.counters)
         let latencies = Array(tally.latencies)
-        try connections.with { connection in
-            _ = try connection.query("BEGIN", logger: connections.logger).wait()
-            do {
-                if !counters.isEmpty {
-                    _ = try connection.query(
-                        """
-                        INSERT INTO stat_counter (hour, host, channel, campaign, stage, event, count)
-                        SELECT u.hour, \(host), u.channel, u.campaign, u.stage, u.event, u.count
-                        FROM unnest(\(counters.map(\.key.hour))::bigint[], \(counters.map(\.key.channel))::text[],
-                                    \(counters.map(\.key.campaign))::text[], \(counters.map(\.key.stage))::text[],
-                                    \(counters.map(\.key.event))::text[], \(counters.map { Int64($0.value) })::bigint[])
-                             AS u(hour, channel, campaign, stage, event, count)
-                        ON CONFLICT (hour, host, channel, campaign, stage, event)
-                        DO UPDATE SET count = stat_counter.count + EXCLUDED.count
-                        """, logger: connections.logger
-                    ).wait()
-                }
-                if !latencies.isEmpty {
-                    _ = try connection.query(
-                        """
-                        INSERT INTO stat_latency (hour, host, channel, bucket, count)
-                        SELECT u.hour, \(host), u.channel, u.bucket, u.count
-                        FROM unnest(\(latencies.map(\.key.hour))::bigint[], \(latencies.map(\.key.channel))::text[],
-                                    \(latencies.map(\.key.bucket))::int[], \(latencies.map { Int64($0.value) })::bigint[])
-                             AS u(hour, channel, bucket, count)
-                        ON CONFLICT (hour, host, channel, bucket) DO UPDATE SET count = stat_latency.count + EXCLUDED.count
-                        """, logger: connections.logger
-                    ).wait()
-                }
-                _ = try connection.query("COMMIT", logger: connections.logger).wait()
-            } catch {
-                _ = try? connection.query("ROLLBACK", logger: connections.logger).wait()
-                throw error
+        try connections.transaction { connection in
+            if !counters.isEmpty {
+                _ = try connection.query(
+                    """
+                    INSERT INTO stat_counter (hour, host, channel, campaign, stage, event, count)
+                    SELECT u.hour, \(host), u.channel, u.campaign, u.stage, u.event, u.count
+                    FROM unnest(\(counters.map(\.key.hour))::bigint[], \(counters.map(\.key.channel))::text[],
+                                \(counters.map(\.key.campaign))::text[], \(counters.map(\.key.stage))::text[],
+                                \(counters.map(\.key.event))::text[], \(counters.map { Int64($0.value) })::bigint[])
+                         AS u(hour, channel, campaign, stage, event, count)
+                    ON CONFLICT (hour, host, channel, campaign, stage, event)
+                    DO UPDATE SET count = stat_counter.count + EXCLUDED.count
+                    """, logger: connections.logger
+                ).wait()
+            }
+            if !latencies.isEmpty {
+                _ = try connection.query(
+                    """
+                    INSERT INTO stat_latency (hour, host, channel, bucket, count)
+                    SELECT u.hour, \(host), u.channel, u.bucket, u.count
+                    FROM unnest(\(latencies.map(\.key.hour))::bigint[], \(latencies.map(\.key.channel))::text[],
+                                \(latencies.map(\.key.bucket))::int[], \(latencies.map { Int64($0.value) })::bigint[])
+                         AS u(hour, channel, bucket, count)
+                    ON CONFLICT (hour, host, channel, bucket) DO UPDATE SET count = stat_latency.count + EXCLUDED.count
+                    """, logger: connections.logger
+                ).wait()
             }
         }
     }
